@@ -1,0 +1,67 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='merge',
+        unique_key='request_id',
+        skip_matched_step=true,
+        on_schema_change='fail',
+    )
+}}
+
+with
+
+parsed_lines as (
+    select * from {{ ref('stg_apache_logs__lines') }}
+    where
+        quarantine_reason is null
+        {% if is_incremental() -%}
+        -- Batches already merged are skipped; replays in later batches meet their key.
+        and ingest_batch_id > (select coalesce(max(ingest_batch_id), 0) from {{ this }})
+        {%- endif %}
+),
+
+ranked as (
+    select
+        *,
+        -- A replay inside the new batches (same file twice, overlapping files) shares the
+        -- key; keep its earliest copy.
+        row_number() over (
+            partition by line_id
+            order by ingest_batch_id, source_file, line_number
+        ) as replay_rank
+    from parsed_lines
+),
+
+final as (
+    select
+        -- ids
+        line_id as request_id,
+
+        -- request
+        client_host,
+        client_identity,
+        client_user,
+        http_method,
+        endpoint,
+        protocol,
+        response_code,
+        content_size_bytes,
+        referer,
+        user_agent,
+
+        -- timestamps
+        timestamp_text,
+        event_epoch_seconds,
+        event_at,
+
+        -- lineage of the first copy seen
+        source_file,
+        line_number,
+        line_occurrence,
+        ingest_batch_id,
+        ingested_at
+    from ranked
+    where replay_rank = 1
+)
+
+select * from final

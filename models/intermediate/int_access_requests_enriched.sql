@@ -1,0 +1,29 @@
+with
+
+requests as (
+    select * from {{ ref('int_access_requests_deduplicated') }}
+),
+
+http_status_codes as (
+    select * from {{ ref('http_status_codes') }}
+),
+
+joined as (
+    select
+        requests.*,
+        coalesce(
+            http_status_codes.description,
+            'Unknown status code ' || cast(requests.response_code as string)
+        ) as status_description,
+        coalesce(
+            http_status_codes.status_class,
+            cast(floor(requests.response_code / 100) as string) || 'xx'
+        ) as status_class,
+        http_status_codes.code is not null as is_registered_status
+    from requests
+    -- The seed keeps codes as text, the logs carry integers: the one cast of the join key.
+    left join http_status_codes
+        on requests.response_code = cast(http_status_codes.code as int)
+)
+
+select * from joined

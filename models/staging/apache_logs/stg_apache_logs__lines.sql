@@ -1,0 +1,125 @@
+with
+
+access_log_lines as (
+    select * from {{ source('apache_logs', 'access_log_lines') }}
+),
+
+split_lines as (
+    select
+        *,
+        {{ split_access_log_line('line') }} as split_fields,
+        -- The field separator cannot be told apart from one inside a line.
+        instr(line, '\u0001') > 0 as has_field_separator
+    from access_log_lines
+),
+
+matched as (
+    select
+        *,
+        size(split_fields) = {{ access_log_field_count() }}
+        and not has_field_separator as is_matched
+    from split_lines
+),
+
+fields as (
+    select
+        *,
+        -- A line the pattern rejects comes back whole: it has no fields.
+        case when is_matched then split_fields end as fields
+    from matched
+),
+
+extracted as (
+    select
+        -- ids
+        sha2(concat(cast(line_occurrence as string), ':', line), 256) as line_id,
+
+        -- request fields (null where the line did not match)
+        try_element_at(fields, 1) as client_host,
+        nullif(try_element_at(fields, 2), '-') as client_identity,
+        nullif(try_element_at(fields, 3), '-') as client_user,
+        try_element_at(fields, 4) as timestamp_text,
+        try_element_at(fields, 5) as http_method,
+        nullif(try_element_at(fields, 6), '') as endpoint,
+        nullif(try_element_at(fields, 7), '') as protocol,
+        try_element_at(fields, 8) as response_code_text,
+        try_element_at(fields, 9) as content_size_text,
+        nullif(nullif(try_element_at(fields, 10), ''), '-') as referer,
+        nullif(nullif(try_element_at(fields, 11), ''), '-') as user_agent,
+
+        -- lineage
+        line,
+        line_encoding,
+        source_file,
+        line_number,
+        line_occurrence,
+        ingest_batch_id,
+        ingested_at,
+        is_matched,
+        has_field_separator
+    from fields
+),
+
+typed as (
+    select
+        *,
+        cast(response_code_text as int) as response_code,
+        -- Apache writes "-" for a response without a body: zero bytes sent.
+        case
+            when content_size_text = '-' then cast(0 as bigint)
+            when length(content_size_text) <= 18 then cast(content_size_text as bigint)
+        end as content_size_bytes,
+        {{ function('parse_state') }}(timestamp_text) as event_epoch_seconds
+    from extracted
+),
+
+reasoned as (
+    select
+        *,
+        case
+            when trim(line) = '' then 'blank_line'
+            when has_field_separator then 'contains_control_character_u0001'
+            when not is_matched then {{ access_log_rejection_reason('line') }}
+            when content_size_bytes is null then 'content_size_out_of_range'
+            when event_epoch_seconds is null then 'invalid_timestamp'
+        end as quarantine_reason
+    from typed
+),
+
+final as (
+    select
+        -- ids
+        line_id,
+
+        -- request
+        client_host,
+        client_identity,
+        client_user,
+        http_method,
+        endpoint,
+        protocol,
+        response_code,
+        content_size_bytes,
+        referer,
+        user_agent,
+
+        -- timestamps
+        timestamp_text,
+        event_epoch_seconds,
+        timestamp_seconds(event_epoch_seconds) as event_at,
+
+        -- quality
+        quarantine_reason,
+
+        -- lineage
+        line,
+        line_encoding,
+        source_file,
+        line_number,
+        line_occurrence,
+        ingest_batch_id,
+        ingested_at
+    from reasoned
+)
+
+select * from final

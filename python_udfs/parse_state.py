@@ -1,0 +1,23 @@
+from collections.abc import Iterator
+
+import pandas as pd
+
+# Apache's %t: 01/Aug/1995:00:00:01 -0400. Month names are English whatever the locale.
+CLF_TIME_FORMAT = "%d/%b/%Y:%H:%M:%S %z"
+
+
+def parse_state(timestamp_text: pd.Series) -> pd.Series:
+    """Epoch seconds (UTC) of Apache timestamps, exact to the second; null where unparseable.
+
+    Parsed as 64-bit integers, never floats: a 32-bit float keeps 24 bits of mantissa and
+    rounds today's epoch seconds to a multiple of 128 s.
+    """
+    parsed = pd.to_datetime(timestamp_text, format=CLF_TIME_FORMAT, errors="coerce", utc=True)
+    seconds = parsed.astype("int64") // 1_000_000_000
+    return seconds.astype("Int64").mask(parsed.isna())
+
+
+def parse_state_batches(batches: Iterator[pd.Series]) -> Iterator[pd.Series]:
+    """Vectorized entry point: one pandas Series per Arrow batch, not one call per row."""
+    for timestamp_text in batches:
+        yield parse_state(timestamp_text)

@@ -1,0 +1,49 @@
+{#
+    Engine glue for Sail with a warehouse that persists. Each macro overrides one
+    dbt-spark behaviour that, on Sail, would lose or duplicate data.
+#}
+
+{% macro sail_delta__location_clause() %}
+    {#- A fixed folder per table: without it every create writes a new <table>-<uuid> folder. -#}
+    {%- set location_root = config.get('location_root', validator=validation.any[basestring]) -%}
+    {%- if location_root is not none %}
+    location '{{ location_root }}/{{ model['alias'] }}'
+    {%- else %}
+    location '{{ adapter.table_location(model['schema'], model['alias']) }}'
+    {%- endif %}
+{%- endmacro %}
+
+
+{% macro sail_delta__drop_relation(relation) -%}
+    {#- A dropped table takes its files with it, as a managed table would; otherwise a
+        re-create at the same location would find the old rows (and a seed would double). -#}
+    {% call statement('drop_relation', auto_begin=False) -%}
+        drop {{ relation.type }} if exists {{ relation }}
+    {%- endcall %}
+    {% if relation.is_view %}
+        {% do adapter.forget_view_definition(relation.schema, relation.identifier) %}
+    {% else %}
+        {% do adapter.purge_table_location(relation.schema, relation.identifier) %}
+    {% endif %}
+{%- endmacro %}
+
+
+{% macro sail_delta__create_view_as(relation, sql) -%}
+    {%- set create_sql = spark__create_view_as(relation, sql) -%}
+    {#- Views live only in the session; the saved definition is replayed by the next process. -#}
+    {% do adapter.save_view_definition(relation.schema, relation.identifier, create_sql) %}
+    {{ return(create_sql) }}
+{%- endmacro %}
+
+
+{% macro sail_delta__create_table_as(temporary, relation, compiled_code, language='sql') -%}
+    {#- CREATE OR REPLACE at a fixed location keeps every old data file (so the folder grows
+        with each run) and fails when the columns change: replace by drop, purge and create. -#}
+    {%- if not temporary and language == 'sql' -%}
+        {%- set existing = adapter.get_relation(database=relation.database, schema=relation.schema, identifier=relation.identifier) -%}
+        {%- if existing is not none -%}
+            {% do adapter.drop_relation(existing) %}
+        {%- endif -%}
+    {%- endif -%}
+    {{ return(spark__create_table_as(temporary, relation, compiled_code, language)) }}
+{%- endmacro %}

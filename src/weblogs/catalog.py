@@ -1,0 +1,236 @@
+"""A catalog that outlives the process.
+
+Sail keeps its catalog in memory, so every new process starts with no tables, views or
+functions. The warehouse folder is the source of truth instead:
+
+- tables: every ``<warehouse>/<schema>/<table>/_delta_log`` is re-attached with the exact
+  schema (including nullability) recorded in its Delta log;
+- functions: Python UDF definitions written by :func:`save_function` under ``_catalog/``;
+- views: view definitions written by :func:`save_view` under ``_catalog/``, replayed after
+  the tables and functions they may read.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+log = logging.getLogger(__name__)
+
+CATALOG_DIR = "_catalog"
+_restored: set[tuple[str, str]] = set()
+
+_PRIMITIVES = {
+    "string": "string",
+    "long": "bigint",
+    "integer": "int",
+    "short": "smallint",
+    "byte": "tinyint",
+    "float": "float",
+    "double": "double",
+    "boolean": "boolean",
+    "binary": "binary",
+    "date": "date",
+    "timestamp": "timestamp",
+    "timestamp_ntz": "timestamp_ntz",
+}
+
+
+@dataclass(frozen=True)
+class FunctionDefinition:
+    """A Python UDF as the catalog stores it: its code travels with the warehouse."""
+
+    name: str
+    source: str
+    entry_point: str
+    return_type: str
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, path)
+
+
+def quote(identifier: str) -> str:
+    return "`" + identifier.replace("`", "``") + "`"
+
+
+def sql_string(value: str) -> str:
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def delta_type_to_ddl(delta_type: Any) -> str:
+    """Spark DDL for a type as written in a Delta log's schema JSON."""
+    if isinstance(delta_type, str):
+        if delta_type.startswith("decimal"):
+            return delta_type
+        if delta_type not in _PRIMITIVES:
+            raise ValueError(f"unsupported Delta column type: {delta_type}")
+        return _PRIMITIVES[delta_type]
+    kind = delta_type["type"]
+    if kind == "array":
+        return f"array<{delta_type_to_ddl(delta_type['elementType'])}>"
+    if kind == "map":
+        key = delta_type_to_ddl(delta_type["keyType"])
+        return f"map<{key}, {delta_type_to_ddl(delta_type['valueType'])}>"
+    if kind == "struct":
+        fields = ", ".join(
+            f"{quote(field['name'])}: {delta_type_to_ddl(field['type'])}"
+            + ("" if field.get("nullable", True) else " not null")
+            for field in delta_type["fields"]
+        )
+        return f"struct<{fields}>"
+    raise ValueError(f"unsupported Delta column type: {delta_type}")
+
+
+def columns_ddl(schema_json: str) -> str:
+    """Column list for CREATE TABLE from a Delta schema JSON, nullability kept exactly."""
+    fields = json.loads(schema_json)["fields"]
+    return ", ".join(
+        f"{quote(field['name'])} {delta_type_to_ddl(field['type'])}"
+        + ("" if field.get("nullable", True) else " not null")
+        for field in fields
+    )
+
+
+def delta_tables(warehouse: Path) -> list[tuple[str, str, Path]]:
+    """(schema, table, location) for every Delta table stored in the warehouse."""
+    found = []
+    if not warehouse.is_dir():
+        return found
+    for schema_dir in sorted(warehouse.iterdir()):
+        if not schema_dir.is_dir() or schema_dir.name.startswith(("_", ".")):
+            continue
+        for table_dir in sorted(schema_dir.iterdir()):
+            if (table_dir / "_delta_log").is_dir():
+                found.append((schema_dir.name, table_dir.name, table_dir))
+    return found
+
+
+def attach_table(spark: SparkSession, schema: str, table: str, location: Path) -> bool:
+    """Register one stored Delta table in the session catalog; False if it has no commit yet."""
+    from deltalake import DeltaTable
+    from deltalake.exceptions import TableNotFoundError
+
+    try:
+        schema_json = DeltaTable(str(location)).schema().to_json()
+    except TableNotFoundError:
+        return False
+    spark.sql(f"create schema if not exists {quote(schema)}")
+    spark.sql(
+        f"create table if not exists {quote(schema)}.{quote(table)} ({columns_ddl(schema_json)}) "
+        f"using delta location {sql_string(str(location))}"
+    )
+    return True
+
+
+def _functions_dir(warehouse: Path) -> Path:
+    return warehouse / CATALOG_DIR / "functions"
+
+
+def _views_dir(warehouse: Path) -> Path:
+    return warehouse / CATALOG_DIR / "views"
+
+
+def register_function(spark: SparkSession, definition: FunctionDefinition) -> None:
+    """Register a vectorized (pandas, batch iterator) Python UDF in the session."""
+    from pyspark.sql.functions import pandas_udf
+
+    namespace: dict[str, Any] = {"__name__": f"weblogs_udf_{definition.name}"}
+    exec(compile(definition.source, f"<udf {definition.name}>", "exec"), namespace)
+    try:
+        entry_point = namespace[definition.entry_point]
+    except KeyError:
+        raise ValueError(
+            f"UDF {definition.name}: entry point {definition.entry_point!r} is not defined "
+            "in its source"
+        ) from None
+    spark.udf.register(definition.name, pandas_udf(entry_point, definition.return_type))
+
+
+def save_function(warehouse: Path, definition: FunctionDefinition) -> None:
+    _write_atomically(
+        _functions_dir(warehouse) / f"{definition.name}.json", json.dumps(asdict(definition))
+    )
+
+
+def saved_functions(warehouse: Path) -> list[FunctionDefinition]:
+    folder = _functions_dir(warehouse)
+    if not folder.is_dir():
+        return []
+    return [
+        FunctionDefinition(**json.loads(path.read_text(encoding="utf-8")))
+        for path in sorted(folder.glob("*.json"))
+    ]
+
+
+def save_view(warehouse: Path, schema: str, name: str, create_sql: str) -> None:
+    _write_atomically(_views_dir(warehouse) / f"{schema}.{name}.sql", create_sql)
+
+
+def forget_view(warehouse: Path, schema: str, name: str) -> None:
+    (_views_dir(warehouse) / f"{schema}.{name}.sql").unlink(missing_ok=True)
+
+
+def purge_location(warehouse: Path, location: Path) -> bool:
+    """Delete a table's files, refusing anything outside the warehouse."""
+    location = location.resolve()
+    if warehouse.resolve() not in location.parents:
+        raise ValueError(f"refusing to delete {location}: it is outside the warehouse {warehouse}")
+    if location.exists():
+        shutil.rmtree(location)
+        return True
+    return False
+
+
+def replay_views(spark: SparkSession, warehouse: Path) -> list[str]:
+    """Re-create saved views; a view may read another, so retry until no progress.
+
+    Returns the names of views that could not be created (their inputs are gone);
+    they stay saved and are rebuilt by the next dbt run of their model.
+    """
+    folder = _views_dir(warehouse)
+    pending = {path.stem: path for path in sorted(folder.glob("*.sql"))} if folder.is_dir() else {}
+    while pending:
+        progressed = False
+        for name, path in list(pending.items()):
+            schema = name.split(".", 1)[0]
+            try:
+                spark.sql(f"create schema if not exists {quote(schema)}")
+                spark.sql(path.read_text(encoding="utf-8"))
+            except Exception as error:  # noqa: BLE001 - an input may appear on a later pass
+                log.debug("view %s not restored yet: %s", name, error)
+                continue
+            del pending[name]
+            progressed = True
+        if not progressed:
+            break
+    for name in pending:
+        log.warning("view %s could not be restored; its model will rebuild it", name)
+    return sorted(pending)
+
+
+def restore(spark: SparkSession, warehouse: Path, *, force: bool = False) -> None:
+    """Bring the session's catalog in line with the warehouse, once per process."""
+    key = (str(getattr(spark, "session_id", "")), str(warehouse))
+    if key in _restored and not force:
+        return
+    for schema, table, location in delta_tables(warehouse):
+        attach_table(spark, schema, table, location)
+    for definition in saved_functions(warehouse):
+        register_function(spark, definition)
+    replay_views(spark, warehouse)
+    _restored.add(key)
