@@ -78,7 +78,14 @@ def command_build(options: argparse.Namespace) -> int:
 
 
 def command_sql(options: argparse.Namespace) -> int:
-    columns, rows = query(options.query, options.warehouse)
+    from pyspark.errors import PySparkException
+
+    try:
+        columns, rows = query(options.query, options.warehouse)
+    except PySparkException as error:
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
+        print(f"weblogs sql: {first_line}", file=sys.stderr)
+        return 1
     print_rows(columns, rows, options.format)
     return 0
 

@@ -1,0 +1,74 @@
+"""Shared fixtures: the project, the real sample log, and runners in fresh processes."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+SHARED_LOG = PROJECT_DIR.parent / "shared" / "data" / "elastic_apache_logs" / "apache_logs"
+BIN_DIR = Path(sys.executable).parent
+
+# The lab's own pattern, used as the independent reference the pipeline is checked against.
+LAB_PATTERN = re.compile(r'(\S+) (\S+) (\S+) \[(.*?)\] "(\S+) (\S+) (\S+)" (\d{3}) (\d+)')
+
+
+@pytest.fixture(scope="session")
+def sample_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real Apache log from ../shared when present, else a generated one of 10,000 lines."""
+    if SHARED_LOG.is_file():
+        return SHARED_LOG
+    from weblogs.generate import write_log
+
+    return write_log(tmp_path_factory.mktemp("logs") / "access.log", 10_000, seed=7)
+
+
+@dataclass
+class Project:
+    """The dbt project run against its own warehouse, each command in a new process."""
+
+    warehouse: Path
+    workdir: Path
+
+    def env(self) -> dict[str, str]:
+        return {
+            **os.environ,
+            "WEBLOGS_WAREHOUSE": str(self.warehouse),
+            "DBT_PROFILES_DIR": str(PROJECT_DIR / "profiles"),
+            "DBT_PROJECT_DIR": str(PROJECT_DIR),
+            "DBT_TARGET_PATH": str(self.workdir / "target"),
+            "DBT_LOG_PATH": str(self.workdir / "logs"),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        }
+
+    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(
+            args, cwd=self.workdir, env=self.env(), capture_output=True, text=True, timeout=600
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(
+                f"{' '.join(args)} exited {result.returncode}\n{result.stdout}\n{result.stderr}"
+            )
+        return result
+
+    def dbt(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return self.run(str(BIN_DIR / "dbt"), *args, check=check)
+
+    def weblogs(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return self.run(str(BIN_DIR / "weblogs"), *args, check=check)
+
+    def dbt_log(self) -> str:
+        return (self.workdir / "logs" / "dbt.log").read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    return Project(warehouse=tmp_path / "warehouse", workdir=workdir)

@@ -1,0 +1,129 @@
+"""The embedded engine: the UDF agrees with Sail's own parsing, and the catalog persists."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import PROJECT_DIR
+from weblogs import catalog, engine
+
+
+@pytest.fixture(scope="module")
+def spark(tmp_path_factory: pytest.TempPathFactory):
+    return engine.spark_session(tmp_path_factory.mktemp("warehouse"))
+
+
+def parse_state_definition() -> catalog.FunctionDefinition:
+    return catalog.FunctionDefinition(
+        name="parse_state",
+        source=(PROJECT_DIR / "python_udfs" / "parse_state.py").read_text(encoding="utf-8"),
+        entry_point="parse_state_batches",
+        return_type="bigint",
+    )
+
+
+def test_udf_agrees_with_native_parsing_on_every_sample_line(spark, sample_log: Path) -> None:
+    stamps = [
+        match.group(1)
+        for line in sample_log.read_text(encoding="utf-8").splitlines()
+        if (match := re.search(r"\[([^\]]*)\]", line))
+    ]
+    assert len(stamps) >= 10_000
+    catalog.register_function(spark, parse_state_definition())
+    spark.createDataFrame([(stamp,) for stamp in stamps], "stamp string").createOrReplaceTempView(
+        "stamps"
+    )
+    row = spark.sql(
+        """
+        select
+            count(*) as stamp_count,
+            count(parse_state(stamp)) as parsed_count,
+            count_if(
+                not (parse_state(stamp) <=> unix_timestamp(stamp, 'dd/MMM/yyyy:HH:mm:ss Z'))
+            ) as disagreements
+        from stamps
+        """
+    ).collect()[0]
+    assert row.stamp_count == len(stamps)
+    assert row.parsed_count == len(stamps)
+    assert row.disagreements == 0
+
+
+def test_columns_ddl_keeps_nullability_and_types() -> None:
+    schema = {
+        "type": "struct",
+        "fields": [
+            {"name": "id", "type": "long", "nullable": False, "metadata": {}},
+            {"name": "code", "type": "integer", "nullable": True, "metadata": {}},
+            {"name": "at", "type": "timestamp", "nullable": False, "metadata": {}},
+            {"name": "amount", "type": "decimal(10,2)", "nullable": True, "metadata": {}},
+            {
+                "name": "tags",
+                "type": {"type": "array", "elementType": "string", "containsNull": True},
+                "nullable": True,
+                "metadata": {},
+            },
+        ],
+    }
+    assert catalog.columns_ddl(json.dumps(schema)) == (
+        "`id` bigint not null, `code` int, `at` timestamp not null, "
+        "`amount` decimal(10,2), `tags` array<string>"
+    )
+
+
+def test_purge_refuses_paths_outside_the_warehouse(tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    with pytest.raises(ValueError, match="outside the warehouse"):
+        catalog.purge_location(tmp_path / "warehouse", outside)
+    assert outside.exists()
+
+
+def run_python(code: str, warehouse: Path) -> str:
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"WEBLOGS_WAREHOUSE": str(warehouse), "PATH": ""},
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_tables_views_and_functions_outlive_the_process(tmp_path: Path) -> None:
+    warehouse = tmp_path / "warehouse"
+    definition = parse_state_definition()
+    run_python(
+        f"""
+from weblogs import catalog, engine
+warehouse = engine.warehouse_path()
+spark = engine.spark_session(warehouse)
+spark.sql("create schema if not exists demo")
+spark.sql("create table demo.requests (id bigint not null, stamp string) using delta "
+          "location '" + str(warehouse / "demo" / "requests") + "'")
+spark.sql("insert into demo.requests values (1, '01/Aug/1995:00:00:01 -0400')")
+view = "create or replace view demo.parsed as select id, parse_state(stamp) as epoch from demo.requests"
+catalog.register_function(spark, catalog.FunctionDefinition(**{definition.__dict__!r}))
+catalog.save_function(warehouse, catalog.FunctionDefinition(**{definition.__dict__!r}))
+spark.sql(view)
+catalog.save_view(warehouse, "demo", "parsed", view)
+""",
+        warehouse,
+    )
+    output = run_python(
+        """
+from weblogs import engine
+spark = engine.spark_session(engine.warehouse_path())
+print([tuple(row) for row in spark.sql("select * from demo.parsed").collect()])
+print([(f.name, f.nullable) for f in spark.table("demo.requests").schema.fields])
+""",
+        warehouse,
+    )
+    assert output.splitlines() == ["[(1, 807249601)]", "[('id', False), ('stamp', True)]"]

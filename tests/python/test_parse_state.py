@@ -1,0 +1,76 @@
+"""The parse_state UDF: exact epoch seconds, vectorized, null for what is not a time."""
+
+from __future__ import annotations
+
+import importlib.util
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import PROJECT_DIR
+
+FORMAT = "%d/%b/%Y:%H:%M:%S %z"
+
+
+def load_udf_module():
+    path = PROJECT_DIR / "python_udfs" / "parse_state.py"
+    spec = importlib.util.spec_from_file_location("parse_state_udf", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+udf = load_udf_module()
+
+
+def epoch(text: str) -> int:
+    return int(datetime.strptime(text, FORMAT).timestamp())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "01/Aug/1995:00:00:01 -0400",
+        "17/May/2015:10:05:03 +0000",
+        "29/Feb/2024:23:59:59 +0530",
+        "01/Jan/2026:00:00:00 -1200",
+        "31/Dec/2025:23:00:00 +1400",
+        "01/Jan/1970:00:00:00 +0000",
+    ],
+)
+def test_matches_python_strptime_exactly(text: str) -> None:
+    assert udf.parse_state(pd.Series([text])).tolist() == [epoch(text)]
+
+
+def test_exact_where_the_labs_float32_is_not() -> None:
+    texts = pd.Series(
+        [f"01/Aug/1995:00:{minute:02d}:{second:02d} -0400" for minute in range(3) for second in range(60)]
+    )
+    exact = np.array([epoch(text) for text in texts])
+    # The lab's UDF returned a 32-bit float: epoch seconds of 1995 get rounded.
+    as_float32 = exact.astype(np.float32).astype(np.int64)
+    assert np.abs(as_float32 - exact).max() >= 16
+    assert udf.parse_state(texts).tolist() == exact.tolist()
+    assert str(udf.parse_state(texts).dtype) == "Int64"
+
+
+def test_unparseable_text_is_null_not_an_error() -> None:
+    result = udf.parse_state(
+        pd.Series(["31/Feb/2015:10:00:00 +0000", "garbage", None, "", "17/May/2015:10:05:03"])
+    )
+    assert result.isna().tolist() == [True, True, True, True, True]
+
+
+def test_leap_second_reads_as_the_next_minute() -> None:
+    result = udf.parse_state(pd.Series(["30/Jun/2015:23:59:60 +0000"]))
+    assert result.tolist() == [epoch("01/Jul/2015:00:00:00 +0000")]
+
+
+def test_entry_point_maps_each_batch_to_a_batch() -> None:
+    batches = [pd.Series(["01/Aug/1995:00:00:01 -0400"]), pd.Series(["bad", "01/Jan/1970:00:00:00 +0000"])]
+    results = list(udf.parse_state_batches(iter(batches)))
+    assert [batch.tolist() for batch in results] == [[807249601], [pd.NA, 0]]
