@@ -16,9 +16,9 @@ quarantined as (
 ),
 
 placed as (
-    select line_id, 'requests' as found_in from requests
+    select line_id from requests
     union all
-    select line_id, 'quarantine' as found_in from quarantined
+    select line_id from quarantined
 ),
 
 placements as (

@@ -11,24 +11,18 @@
 with
 
 parsed_lines as (
-    select * from {{ ref('stg_apache_logs__lines') }}
+    select staged_lines.*
+    from {{ ref('stg_apache_logs__lines') }} as staged_lines
     where
-        quarantine_reason is null
-        {% if is_incremental() -%}
+        staged_lines.quarantine_reason is null
         -- Batches already merged are skipped; replays in later batches meet their key.
-        and ingest_batch_id > (select coalesce(max(ingest_batch_id), 0) from {{ this }})
-        {%- endif %}
+        and {{ is_after_last_merged_batch('staged_lines.ingest_batch_id') }}
 ),
 
 ranked as (
     select
         *,
-        -- A replay inside the new batches (same file twice, overlapping files) shares the
-        -- key; keep its earliest copy.
-        row_number() over (
-            partition by line_id
-            order by ingest_batch_id, source_file, line_number
-        ) as replay_rank
+        {{ replay_rank('line_id') }} as replay_rank
     from parsed_lines
 ),
 

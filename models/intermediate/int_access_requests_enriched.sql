@@ -10,7 +10,22 @@ http_status_codes as (
 
 joined as (
     select
-        requests.*,
+        -- ids
+        requests.request_id,
+
+        -- request
+        requests.client_host,
+        requests.client_identity,
+        requests.client_user,
+        requests.http_method,
+        requests.endpoint,
+        requests.protocol,
+        requests.response_code,
+        requests.content_size_bytes,
+        requests.referer,
+        requests.user_agent,
+
+        -- status
         coalesce(
             http_status_codes.description,
             'Unknown status code ' || cast(requests.response_code as string)
@@ -19,7 +34,19 @@ joined as (
             http_status_codes.status_class,
             cast(floor(requests.response_code / 100) as string) || 'xx'
         ) as status_class,
-        http_status_codes.code is not null as is_registered_status
+        http_status_codes.code is not null as is_registered_status,
+
+        -- timestamps
+        requests.timestamp_text,
+        requests.event_epoch_seconds,
+        requests.event_at,
+
+        -- lineage
+        requests.source_file,
+        requests.line_number,
+        requests.line_occurrence,
+        requests.ingest_batch_id,
+        requests.ingested_at
     from requests
     -- The seed keeps codes as text, the logs carry integers: the one cast of the join key.
     left join http_status_codes

@@ -11,21 +11,18 @@
 with
 
 rejected_lines as (
-    select * from {{ ref('stg_apache_logs__lines') }}
+    select staged_lines.*
+    from {{ ref('stg_apache_logs__lines') }} as staged_lines
     where
-        quarantine_reason is not null
-        {% if is_incremental() -%}
-        and ingest_batch_id > (select coalesce(max(ingest_batch_id), 0) from {{ this }})
-        {%- endif %}
+        staged_lines.quarantine_reason is not null
+        -- Batches already merged are skipped; replays in later batches meet their key.
+        and {{ is_after_last_merged_batch('staged_lines.ingest_batch_id') }}
 ),
 
 ranked as (
     select
         *,
-        row_number() over (
-            partition by line_id
-            order by ingest_batch_id, source_file, line_number
-        ) as replay_rank
+        {{ replay_rank('line_id') }} as replay_rank
     from rejected_lines
 ),
 

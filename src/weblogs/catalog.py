@@ -211,7 +211,7 @@ def replay_views(spark: SparkSession, warehouse: Path) -> list[str]:
             try:
                 spark.sql(f"create schema if not exists {quote(schema)}")
                 spark.sql(path.read_text(encoding="utf-8"))
-            except Exception as error:  # noqa: BLE001 - an input may appear on a later pass
+            except Exception as error:  # an input may appear on a later pass
                 log.debug("view %s not restored yet: %s", name, error)
                 continue
             del pending[name]

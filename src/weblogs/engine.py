@@ -18,7 +18,7 @@ _server = None
 
 
 def warehouse_path(configured: str | os.PathLike[str] | None = None) -> Path:
-    """The warehouse folder as an absolute path: the argument, else $WEBLOGS_WAREHOUSE, else ./warehouse.
+    """The warehouse folder, absolute: the argument, else $WEBLOGS_WAREHOUSE, else ./warehouse.
 
     Sail resolves relative table locations against its own working directory, so every
     location handed to it is made absolute here.

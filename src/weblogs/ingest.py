@@ -191,9 +191,7 @@ def ingest(paths: Iterable[str | Path], warehouse: Path, raw_schema: str) -> Ing
         lines = sum(batch.num_rows for batch in batches)
         if lines == 0:
             return IngestResult(batch_id=None, files=len(files), lines=0, latin1_lines=0)
-        latin1 = sum(
-            pc.sum(pc.equal(batch.column(1), "latin-1")).as_py() or 0 for batch in batches
-        )
+        latin1 = sum(pc.sum(pc.equal(batch.column(1), "latin-1")).as_py() or 0 for batch in batches)
         write_deltalake(
             str(table_path),
             pa.Table.from_batches([batch for batch in batches if batch.num_rows], RAW_SCHEMA),

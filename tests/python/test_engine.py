@@ -109,7 +109,8 @@ spark.sql("create schema if not exists demo")
 spark.sql("create table demo.requests (id bigint not null, stamp string) using delta "
           "location '" + str(warehouse / "demo" / "requests") + "'")
 spark.sql("insert into demo.requests values (1, '01/Aug/1995:00:00:01 -0400')")
-view = "create or replace view demo.parsed as select id, parse_state(stamp) as epoch from demo.requests"
+view = ("create or replace view demo.parsed as "
+        "select id, parse_state(stamp) as epoch from demo.requests")
 catalog.register_function(spark, catalog.FunctionDefinition(**{definition.__dict__!r}))
 catalog.save_function(warehouse, catalog.FunctionDefinition(**{definition.__dict__!r}))
 spark.sql(view)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib.util
 from datetime import datetime
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -48,7 +47,11 @@ def test_matches_python_strptime_exactly(text: str) -> None:
 
 def test_exact_where_the_labs_float32_is_not() -> None:
     texts = pd.Series(
-        [f"01/Aug/1995:00:{minute:02d}:{second:02d} -0400" for minute in range(3) for second in range(60)]
+        [
+            f"01/Aug/1995:00:{minute:02d}:{second:02d} -0400"
+            for minute in range(3)
+            for second in range(60)
+        ]
     )
     exact = np.array([epoch(text) for text in texts])
     # The lab's UDF returned a 32-bit float: epoch seconds of 1995 get rounded.
@@ -71,6 +74,9 @@ def test_leap_second_reads_as_the_next_minute() -> None:
 
 
 def test_entry_point_maps_each_batch_to_a_batch() -> None:
-    batches = [pd.Series(["01/Aug/1995:00:00:01 -0400"]), pd.Series(["bad", "01/Jan/1970:00:00:00 +0000"])]
+    batches = [
+        pd.Series(["01/Aug/1995:00:00:01 -0400"]),
+        pd.Series(["bad", "01/Jan/1970:00:00:00 +0000"]),
+    ]
     results = list(udf.parse_state_batches(iter(batches)))
     assert [batch.tolist() for batch in results] == [[807249601], [pd.NA, 0]]

@@ -21,11 +21,11 @@ matched as (
     from split_lines
 ),
 
-fields as (
+parsed_fields as (
     select
         *,
         -- A line the pattern rejects comes back whole: it has no fields.
-        case when is_matched then split_fields end as fields
+        case when is_matched then split_fields end as request_fields
     from matched
 ),
 
@@ -35,17 +35,17 @@ extracted as (
         sha2(concat(cast(line_occurrence as string), ':', line), 256) as line_id,
 
         -- request fields (null where the line did not match)
-        try_element_at(fields, 1) as client_host,
-        nullif(try_element_at(fields, 2), '-') as client_identity,
-        nullif(try_element_at(fields, 3), '-') as client_user,
-        try_element_at(fields, 4) as timestamp_text,
-        try_element_at(fields, 5) as http_method,
-        nullif(try_element_at(fields, 6), '') as endpoint,
-        nullif(try_element_at(fields, 7), '') as protocol,
-        try_element_at(fields, 8) as response_code_text,
-        try_element_at(fields, 9) as content_size_text,
-        nullif(nullif(try_element_at(fields, 10), ''), '-') as referer,
-        nullif(nullif(try_element_at(fields, 11), ''), '-') as user_agent,
+        try_element_at(request_fields, 1) as client_host,
+        nullif(try_element_at(request_fields, 2), '-') as client_identity,
+        nullif(try_element_at(request_fields, 3), '-') as client_user,
+        try_element_at(request_fields, 4) as timestamp_text,
+        try_element_at(request_fields, 5) as http_method,
+        nullif(try_element_at(request_fields, 6), '') as endpoint,
+        nullif(try_element_at(request_fields, 7), '') as protocol,
+        try_element_at(request_fields, 8) as response_code_text,
+        try_element_at(request_fields, 9) as content_size_text,
+        nullif(nullif(try_element_at(request_fields, 10), ''), '-') as referer,
+        nullif(nullif(try_element_at(request_fields, 11), ''), '-') as user_agent,
 
         -- lineage
         line,
@@ -57,7 +57,7 @@ extracted as (
         ingested_at,
         is_matched,
         has_field_separator
-    from fields
+    from parsed_fields
 ),
 
 typed as (

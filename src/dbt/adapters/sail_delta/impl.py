@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dbt.adapters import __about__ as about
 from dbt.adapters.base.meta import available
 from dbt.adapters.base.relation import AdapterTrackingRelationInfo
 from dbt.adapters.contracts.relation import RelationConfig
 from dbt.adapters.sail.impl import SailAdapter
+
+from dbt.adapters import __about__ as about
 from dbt.adapters.sail_delta import __version__ as adapter_version
 from dbt.adapters.sail_delta.connections import SailDeltaConnectionManager
 from dbt.adapters.sail_delta.relation import SailDeltaRelation
-
 from weblogs import catalog, engine
 
 
@@ -38,7 +38,7 @@ class SailDeltaAdapter(SailAdapter):
     def _warehouse(self) -> Path:
         return engine.warehouse_path(self.config.credentials.warehouse)
 
-    def _session(self):  # noqa: ANN202 - pyspark is imported lazily
+    def _session(self):  # pyspark is imported lazily, so no return annotation
         return engine.spark_session(self._warehouse())
 
     @available

@@ -1,0 +1,50 @@
+# Set-up and everyday commands. The environment is built from requirements.lock (exact
+# versions, with hashes), so every machine runs the same dbt, Sail and Spark.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup demo test lint unit e2e docs lock clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "weblogs needs Python 3.11, found " + sys.version.split()[0]'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --editable .
+	touch $(STAMP)
+
+# The main job on the embedded engine: generate demo logs, ingest, dbt build, verify.
+demo: setup
+	$(BIN)/weblogs demo
+
+# Everything CI runs: lint, then every test (unit and end to end).
+test: lint
+	$(BIN)/python -m pytest
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	WEBLOGS_WAREHOUSE=$$(mktemp -d) $(BIN)/sqlfluff lint models analyses tests
+
+unit: setup
+	$(BIN)/python -m pytest -m "not e2e"
+
+e2e: setup
+	$(BIN)/python -m pytest -m e2e
+
+docs: setup
+	$(BIN)/dbt docs generate --profiles-dir profiles
+	$(BIN)/dbt docs serve --profiles-dir profiles
+
+# Re-resolve the lock after changing dependencies in pyproject.toml.
+lock:
+	$(PYTHON) -m venv /tmp/weblogs-lock && /tmp/weblogs-lock/bin/pip install --quiet pip-tools
+	/tmp/weblogs-lock/bin/pip-compile --quiet --extra dev --extra databricks --generate-hashes \
+		--strip-extras --allow-unsafe --no-emit-index-url -o requirements.lock pyproject.toml
+
+clean:
+	rm -rf target logs warehouse demo
