@@ -44,7 +44,7 @@ docs: setup
 lock:
 	$(PYTHON) -m venv /tmp/weblogs-lock && /tmp/weblogs-lock/bin/pip install --quiet pip-tools
 	/tmp/weblogs-lock/bin/pip-compile --quiet --extra dev --extra databricks --generate-hashes \
-		--strip-extras --allow-unsafe --no-emit-index-url -o requirements.lock pyproject.toml
+		--strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
 
 clean:
 	rm -rf target logs warehouse demo

@@ -4,12 +4,22 @@
     name the handler, so Databricks feeds it Arrow batches as the embedded engine does.
 #}
 {% macro databricks__scalar_function_python(target_relation) %}
-    create or replace function {{ target_relation.render() }} ({{ formatted_scalar_function_args_sql() }})
-    returns {{ model.returns.data_type }}
-    language python
-    parameter style pandas
-    handler '{{ model.config.get("entry_point") }}'
-    as $$
-{{ model.compiled_code }}
-$$
+    {{ return(databricks_vectorized_python_udf_sql(model, target_relation)) }}
 {% endmacro %}
+
+
+{% macro databricks_vectorized_python_udf_sql(function_node, target_relation) %}
+    {%- set arguments = [] -%}
+    {%- for argument in function_node.arguments -%}
+        {%- do arguments.append(argument.name ~ ' ' ~ argument.data_type) -%}
+    {%- endfor -%}
+    {%- set code = function_node.compiled_code or function_node.raw_code -%}
+create or replace function {{ target_relation }}({{ arguments | join(', ') }})
+returns {{ function_node.returns.data_type }}
+language python
+parameter style pandas
+handler '{{ function_node.config.entry_point }}'
+as $$
+{{ code }}
+$$
+{%- endmacro %}

@@ -119,6 +119,17 @@ def test_pipeline_counts_idempotency_and_incrementality(project: Project, sample
         "http_status_codes",
     }
     assert catalog["sources"]
+    # Every relation and every column it really has is documented.
+    manifest = json.loads((project.workdir / "target" / "manifest.json").read_text())
+    documented = {**manifest["nodes"], **manifest["sources"]}
+    undocumented = [
+        f"{unique_id}.{column}"
+        for unique_id, entry in {**catalog["nodes"], **catalog["sources"]}.items()
+        for column in entry["columns"]
+        if not documented[unique_id]["columns"].get(column.lower(), {}).get("description")
+    ]
+    assert undocumented == []
+    assert all(documented[unique_id]["description"] for unique_id in catalog["nodes"])
 
 
 @pytest.mark.e2e
