@@ -1,0 +1,78 @@
+"""The project's own dbt tests fail when they should: schema drift and broken join keys."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import PROJECT_DIR, Project
+
+SEED = Path("seeds") / "http_status_codes.csv"
+SEED_YML = Path("seeds") / "_seeds.yml"
+
+
+@pytest.fixture
+def project_copy(tmp_path: Path) -> Project:
+    """A scratch copy of the dbt project, free to be broken."""
+    copy = tmp_path / "project"
+    shutil.copytree(
+        PROJECT_DIR,
+        copy,
+        ignore=shutil.ignore_patterns(
+            ".git", ".venv", "target", "logs", "warehouse", "demo", "python", "src", "*.lock"
+        ),
+    )
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    return Project(warehouse=tmp_path / "warehouse", workdir=workdir, project_dir=copy)
+
+
+@pytest.mark.e2e
+def test_schema_drift_names_each_added_missing_and_retyped_column(project_copy: Project) -> None:
+    seed = project_copy.project_dir / SEED
+    rows = [line.split(",") for line in seed.read_text().splitlines()]
+    # Drop status_class, add a column, and let code be read as an integer.
+    seed.write_text("".join(f"{code},{description},x\n" for code, description, _ in rows))
+    seed.write_text(seed.read_text().replace("code,description,x", "code,description,extra", 1))
+    seed_yml = project_copy.project_dir / SEED_YML
+    seed_yml.write_text(seed_yml.read_text().replace("code: string", "code: int", 1))
+
+    project_copy.dbt("seed")
+    result = project_copy.dbt(
+        "test", "--select", "columns_match_declared_http_status_codes_", check=False
+    )
+
+    assert result.returncode != 0
+    assert "Got 3 results" in result.stdout
+    for message in (
+        "column status_class missing (declared string, found nothing)",
+        "column extra added (declared nothing, found string)",
+        "column code retyped (declared string, found int)",
+    ):
+        assert message in result.stdout
+
+
+@pytest.mark.e2e
+def test_join_keys_fail_on_uncastable_codes_and_low_coverage(
+    project_copy: Project, tmp_path: Path
+) -> None:
+    seed = project_copy.project_dir / SEED
+    seed.write_text(seed.read_text() + "2x9,Not a number,2xx\n")
+    log = tmp_path / "access.log"
+    log.write_text(
+        '10.0.0.1 - - [01/Aug/1995:00:00:01 -0400] "GET /a HTTP/1.0" 200 1000\n'
+        '10.0.0.2 - - [01/Aug/1995:00:00:02 -0400] "GET /b HTTP/1.0" 299 1000\n'
+    )
+    project_copy.weblogs("ingest", str(log))
+    project_copy.dbt("seed")
+    project_copy.dbt("run", "--select", "+int_access_requests_deduplicated")
+    result = project_copy.dbt("test", "--select", "test_name:join_keys_match", check=False)
+
+    assert result.returncode != 0
+    join_test_line = next(
+        line for line in result.stdout.splitlines() if "join_keys_match" in line and "FAIL" in line
+    )
+    # One uncastable seed code ("2x9") and coverage of 1 in 2 below the 0.99 threshold.
+    assert "FAIL 2" in join_test_line
