@@ -141,9 +141,10 @@ def parser() -> argparse.ArgumentParser:
     ingest_parser.add_argument("paths", nargs="+", help="log files or folders")
     ingest_parser.set_defaults(run=command_ingest)
 
-    build_parser = commands.add_parser("build", help="dbt build, with extra dbt arguments")
-    build_parser.add_argument("dbt_args", nargs=argparse.REMAINDER)
-    build_parser.set_defaults(run=command_build)
+    build_parser = commands.add_parser(
+        "build", help="dbt build; any further arguments go to dbt (e.g. --select, --full-refresh)"
+    )
+    build_parser.set_defaults(run=command_build, dbt_args=[])
 
     sql_parser = commands.add_parser("sql", help="run a query against the lakehouse")
     sql_parser.add_argument("query")
@@ -164,8 +165,18 @@ def parser() -> argparse.ArgumentParser:
     return root
 
 
+def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
+    """Options of the command; for `build`, arguments it does not know are dbt's."""
+    root = parser()
+    options, unknown = root.parse_known_args(argv)
+    if unknown and options.command != "build":
+        root.error(f"unrecognized arguments: {' '.join(unknown)}")
+    options.dbt_args = unknown if options.command == "build" else []
+    return options
+
+
 def main(argv: list[str] | None = None) -> int:
-    options = parser().parse_args(argv)
+    options = parse_arguments(argv)
     options.warehouse = options.warehouse or engine.warehouse_path()
     try:
         return options.run(options)

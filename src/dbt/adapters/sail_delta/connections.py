@@ -5,11 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from dbt.adapters.sail.connections import (
-    SailConnectionManager,
-    SailConnectionMethod,
-    SailCredentials,
-)
+from dbt.adapters.sail.connections import SailConnectionManager, SailCredentials
 from dbt.adapters.spark.session import Connection as SessionConnection
 from dbt.adapters.spark.session import SessionConnectionWrapper
 
@@ -48,9 +44,3 @@ class SailDeltaConnectionManager(SailConnectionManager):
         engine.spark_session(warehouse)
         params["spark.remote"] = engine.server_url()
         return SessionConnectionWrapper(SessionConnection(server_side_parameters=params))
-
-    @classmethod
-    def _open_remote(cls, creds: SailCredentials) -> Any:
-        if creds.mode == SailConnectionMethod.REMOTE:
-            return super()._open_remote(creds)
-        return cls._open_embedded(creds)
