@@ -16,7 +16,7 @@ PROJECT_DIR = Path(__file__).resolve().parents[2]
 RAW_SCHEMA = "weblogs_raw"
 DEMO_LOG = Path("demo") / "landing" / "access.log"
 # The lab's verification queries, kept as dbt analyses.
-VERIFICATION_ANALYSES = ("lab_verification", "lab_status_summary")
+VERIFICATION_ANALYSES = ("pipeline_reconciliation", "lab_verification", "lab_status_summary")
 
 
 def dbt_environment(warehouse: Path) -> None:
