@@ -185,10 +185,29 @@ def forget_view(warehouse: Path, schema: str, name: str) -> None:
     (_views_dir(warehouse) / f"{schema}.{name}.sql").unlink(missing_ok=True)
 
 
+def stored_location(spark: SparkSession, schema: str, table: str) -> Path | None:
+    """The folder a catalog table reads from, or None if the catalog does not know it."""
+    try:
+        rows = spark.sql(
+            f"show table extended in {quote(schema)} like {sql_string(table)}"
+        ).collect()
+    except Exception:  # the schema itself may not exist
+        return None
+    for row in rows:
+        for line in (row["information"] or "").splitlines():
+            if line.startswith("Location: "):
+                return Path(line.removeprefix("Location: ").removeprefix("file://"))
+    return None
+
+
+def is_inside(warehouse: Path, location: Path) -> bool:
+    return warehouse.resolve() in location.resolve().parents
+
+
 def purge_location(warehouse: Path, location: Path) -> bool:
     """Delete a table's files, refusing anything outside the warehouse."""
     location = location.resolve()
-    if warehouse.resolve() not in location.parents:
+    if not is_inside(warehouse, location):
         raise ValueError(f"refusing to delete {location}: it is outside the warehouse {warehouse}")
     if location.exists():
         shutil.rmtree(location)

@@ -21,6 +21,7 @@ TABLES = [
     "weblogs.access_log_quarantine",
     "weblogs.network_filter",
     "weblogs.requests_by_status",
+    "weblogs.http_status_codes",
 ]
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from dbt.adapters.base.meta import available
 from dbt.adapters.base.relation import AdapterTrackingRelationInfo
 from dbt.adapters.contracts.relation import RelationConfig
+from dbt.adapters.events.logging import AdapterLogger
 from dbt.adapters.sail.impl import SailAdapter
 
 from dbt.adapters import __about__ as about
@@ -15,6 +16,8 @@ from dbt.adapters.sail_delta import __version__ as adapter_version
 from dbt.adapters.sail_delta.connections import SailDeltaConnectionManager
 from dbt.adapters.sail_delta.relation import SailDeltaRelation
 from weblogs import catalog, engine
+
+logger = AdapterLogger("SailDelta")
 
 
 class SailDeltaAdapter(SailAdapter):
@@ -47,11 +50,22 @@ class SailDeltaAdapter(SailAdapter):
         return str(self._warehouse() / schema / identifier)
 
     @available
-    def purge_table_location(self, schema: str, identifier: str) -> bool:
-        """Delete a dropped table's files so a re-create at the same location starts empty."""
-        return catalog.purge_location(
-            self._warehouse(), Path(self.table_location(schema, identifier))
-        )
+    def stored_table_location(self, schema: str, identifier: str) -> str:
+        """The folder the catalog has for a table ('' if unknown): read before a drop."""
+        location = catalog.stored_location(self._session(), schema, identifier)
+        return str(location) if location else ""
+
+    @available
+    def purge_table_files(self, location: str) -> bool:
+        """Delete a dropped table's files so a re-create at the same location starts empty.
+
+        Only inside the warehouse: a table placed elsewhere (location_root) keeps its files.
+        """
+        path = Path(location)
+        if not catalog.is_inside(self._warehouse(), path):
+            logger.warning(f"not deleting {path}: it is outside the warehouse {self._warehouse()}")
+            return False
+        return catalog.purge_location(self._warehouse(), path)
 
     @available
     def save_view_definition(self, schema: str, identifier: str, create_sql: str) -> str:

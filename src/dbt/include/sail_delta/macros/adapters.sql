@@ -17,13 +17,14 @@
 {% macro sail_delta__drop_relation(relation) -%}
     {#- A dropped table takes its files with it, as a managed table would; otherwise a
         re-create at the same location would find the old rows (and a seed would double). -#}
+    {%- set location = '' if relation.is_view else adapter.stored_table_location(relation.schema, relation.identifier) -%}
     {% call statement('drop_relation', auto_begin=False) -%}
         drop {{ relation.type }} if exists {{ relation }}
     {%- endcall %}
     {% if relation.is_view %}
         {% do adapter.forget_view_definition(relation.schema, relation.identifier) %}
-    {% else %}
-        {% do adapter.purge_table_location(relation.schema, relation.identifier) %}
+    {% elif location %}
+        {% do adapter.purge_table_files(location) %}
     {% endif %}
 {%- endmacro %}
 
