@@ -2,6 +2,12 @@
     dbt-spark's MERGE always updates matched rows. Log rows are immutable: a replayed line is
     the same request, so the row first stored is kept untouched (no file is rewritten for it)
     when the model sets `skip_matched_step: true`, the same config dbt-databricks reads.
+
+    `merge_lower_bound_column` bounds the target rows the merge reads: only those at or after
+    the oldest value of that column among the incoming rows. It is exact when the column is
+    a function of the unique key (event_date is: the key identifies the line, the line its
+    time), so no match is ever missed, and a late file simply widens the scan to its own
+    oldest day instead of being dropped.
 #}
 {% macro spark__get_merge_sql(target, source, unique_key, dest_columns, incremental_predicates) %}
     {%- set predicates = [] if incremental_predicates is none else [] + incremental_predicates -%}
@@ -9,6 +15,10 @@
     {%- for key in unique_keys -%}
         {%- do predicates.append('DBT_INTERNAL_SOURCE.' ~ key ~ ' = DBT_INTERNAL_DEST.' ~ key) -%}
     {%- endfor -%}
+    {%- set bound_column = config.get('merge_lower_bound_column') -%}
+    {%- if bound_column -%}
+        {%- do predicates.append(merge_lower_bound_predicate(target, source, bound_column)) -%}
+    {%- endif -%}
     {%- if not predicates -%}
         {%- do predicates.append('false') -%}
     {%- endif -%}
@@ -31,4 +41,26 @@
         {%- endif %}
     {%- endif %}
     when not matched then insert *
+{% endmacro %}
+
+
+{% macro merge_lower_bound_predicate(target, source, column) %}
+    {#- `DBT_INTERNAL_DEST.<column> >= <oldest incoming value>`, or `false` when nothing comes
+        in. Logs incoming rows older than the watermark: the newest stored value minus
+        var('late_arrival_lookback_days'). -#}
+    {%- set bounds = run_query(
+        'select cast(min(' ~ column ~ ') as string) as oldest, '
+        ~ 'cast(date_sub((select max(' ~ column ~ ') from ' ~ target ~ '), '
+        ~ var('late_arrival_lookback_days') ~ ') as string) as watermark from ' ~ source
+    ) -%}
+    {%- set oldest = bounds.columns[0].values()[0] -%}
+    {%- set watermark = bounds.columns[1].values()[0] -%}
+    {%- if oldest is none -%}
+        {{ return('false') }}
+    {%- endif -%}
+    {%- if watermark is not none and oldest < watermark -%}
+        {{ log('late arrivals in ' ~ target ~ ': incoming ' ~ column ~ ' from ' ~ oldest
+            ~ ', older than the watermark ' ~ watermark ~ '; merged by a wider pass', info=True) }}
+    {%- endif -%}
+    {{ return('DBT_INTERNAL_DEST.' ~ column ~ " >= cast('" ~ oldest ~ "' as date)") }}
 {% endmacro %}

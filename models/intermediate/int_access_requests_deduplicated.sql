@@ -4,6 +4,7 @@
         incremental_strategy='merge',
         unique_key='request_id',
         skip_matched_step=true,
+        merge_lower_bound_column='event_date',
         on_schema_change='fail',
     )
 }}
@@ -47,8 +48,10 @@ final as (
         timestamp_text,
         event_epoch_seconds,
         event_at,
+        event_date,
 
         -- lineage of the first copy seen
+        site,
         source_file,
         line_number,
         line_occurrence,

@@ -40,8 +40,10 @@ joined as (
         requests.timestamp_text,
         requests.event_epoch_seconds,
         requests.event_at,
+        requests.event_date,
 
         -- lineage
+        requests.site,
         requests.source_file,
         requests.line_number,
         requests.line_occurrence,

@@ -35,6 +35,7 @@ final as (
         quarantine_reason,
 
         -- the line and where it came from
+        site,
         line,
         line_encoding,
         source_file,

@@ -10,6 +10,7 @@ filtered as (
         request_id,
 
         -- request
+        site,
         client_host,
         http_method,
         endpoint,
@@ -22,7 +23,7 @@ filtered as (
 
         -- timestamps
         event_at,
-        cast(event_at as date) as event_date
+        event_date
     from requests
     where
         response_code = 200

@@ -32,7 +32,7 @@ parsed_fields as (
 extracted as (
     select
         -- ids
-        sha2(concat(cast(line_occurrence as string), ':', line), 256) as line_id,
+        sha2(concat(site, ':', cast(line_occurrence as string), ':', line), 256) as line_id,
 
         -- request fields (null where the line did not match)
         try_element_at(request_fields, 1) as client_host,
@@ -48,6 +48,7 @@ extracted as (
         nullif(nullif(try_element_at(request_fields, 11), ''), '-') as user_agent,
 
         -- lineage
+        site,
         line,
         line_encoding,
         source_file,
@@ -107,11 +108,13 @@ final as (
         timestamp_text,
         event_epoch_seconds,
         timestamp_seconds(event_epoch_seconds) as event_at,
+        to_date(timestamp_seconds(event_epoch_seconds)) as event_date,
 
         -- quality
         quarantine_reason,
 
         -- lineage
+        site,
         line,
         line_encoding,
         source_file,
