@@ -55,7 +55,7 @@ class FunctionDefinition:
     return_type: str
 
 
-def _write_atomically(path: Path, text: str) -> None:
+def write_atomically(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -162,7 +162,7 @@ def register_function(spark: SparkSession, definition: FunctionDefinition) -> No
 
 
 def save_function(warehouse: Path, definition: FunctionDefinition) -> None:
-    _write_atomically(
+    write_atomically(
         _functions_dir(warehouse) / f"{definition.name}.json", json.dumps(asdict(definition))
     )
 
@@ -178,7 +178,7 @@ def saved_functions(warehouse: Path) -> list[FunctionDefinition]:
 
 
 def save_view(warehouse: Path, schema: str, name: str, create_sql: str) -> None:
-    _write_atomically(_views_dir(warehouse) / f"{schema}.{name}.sql", create_sql)
+    write_atomically(_views_dir(warehouse) / f"{schema}.{name}.sql", create_sql)
 
 
 def forget_view(warehouse: Path, schema: str, name: str) -> None:

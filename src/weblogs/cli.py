@@ -10,13 +10,30 @@ import sys
 from pathlib import Path
 
 from weblogs import engine
-from weblogs.ingest import ingest
+from weblogs.ingest import IngestError, Limits, ingest, print_progress
+from weblogs.runner import RunLockedError
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 RAW_SCHEMA = "weblogs_raw"
-DEMO_LOG = Path("demo") / "landing" / "access.log"
+DEMO_LANDING = Path("demo") / "landing"
+DEMO_LOG = DEMO_LANDING / "access.log"
+DEFAULT_LANDING = "landing"
 # The lab's verification queries, kept as dbt analyses.
 VERIFICATION_ANALYSES = ("pipeline_reconciliation", "lab_verification", "lab_status_summary")
+
+
+def byte_size(text: str) -> int:
+    """Bytes in '1048576', '64MB', '512k', '1GiB'."""
+    units = {"": 1, "k": 2**10, "m": 2**20, "g": 2**30}
+    cleaned = text.strip().lower().removesuffix("ib").removesuffix("b")
+    number, unit = (cleaned[:-1], cleaned[-1]) if cleaned[-1:] in "kmg" else (cleaned, "")
+    try:
+        value = int(float(number) * units[unit])
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a size: {text!r} (use e.g. 64MB)") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"not a positive size: {text!r}")
+    return value
 
 
 def dbt_environment(warehouse: Path) -> None:
@@ -74,14 +91,102 @@ def print_rows(columns: list[str], rows: list[tuple], output_format: str) -> Non
         print(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
 
 
+def limits(options: argparse.Namespace) -> Limits:
+    return Limits(
+        max_files=options.max_files_per_batch,
+        max_bytes=options.max_bytes_per_batch,
+        settle_seconds=options.settle_seconds,
+    )
+
+
 def command_ingest(options: argparse.Namespace) -> int:
-    result = ingest(options.paths, options.warehouse, options.raw_schema)
+    result = ingest(
+        options.paths,
+        options.warehouse,
+        options.raw_schema,
+        site=options.site,
+        limits=limits(options),
+        progress=print_progress,
+    )
+    if sys.stderr.isatty() and result.batches:
+        sys.stderr.write("\n")
     print(result.summary())
-    return 0
+    return 1 if result.problems else 0
 
 
 def command_build(options: argparse.Namespace) -> int:
-    return run_dbt(["build", *options.dbt_args], options.warehouse)
+    from weblogs.runner import run_lock
+
+    with run_lock(options.warehouse, wait=True):
+        return run_dbt(["build", *options.dbt_args], options.warehouse)
+
+
+def command_run(options: argparse.Namespace) -> int:
+    """Ingest what is new in the landing folder, then build, under the chosen trigger."""
+    from weblogs.compaction import compact_warehouse
+    from weblogs.runner import Runner, StopFlag, parse_duration, run_lock
+
+    landing = Path(options.landing).expanduser().resolve()
+    if not landing.is_dir():
+        raise FileNotFoundError(f"no such landing folder: {landing}")
+
+    def build() -> bool:
+        return run_dbt(["build", *options.dbt_args], options.warehouse) == 0
+
+    def compact() -> None:
+        for table in compact_warehouse(options.warehouse, retain_hours=options.retain_hours):
+            print(f"compacted {table.summary()}")
+
+    stop = StopFlag()
+    runner = Runner(
+        landing=landing,
+        warehouse=options.warehouse,
+        raw_schema=options.raw_schema,
+        build=build,
+        limits=limits(options),
+        compact_every=options.compact_every,
+        compact=compact,
+        stop=stop,
+    )
+    with run_lock(options.warehouse, wait=options.wait), stop.installed():
+        if options.every:
+            report = runner.run_every(parse_duration(options.every), options.max_cycles)
+        elif options.watch:
+            report = runner.run_watch(max_cycles=options.max_cycles)
+        else:
+            report = runner.run_once()
+    print(
+        f"run: {report.cycles} cycle(s), {len(report.batches)} batch(es), "
+        f"{report.lines:,} lines, {report.builds} build(s)"
+        + (f", {report.failed_builds} failed" if report.failed_builds else "")
+    )
+    return 1 if report.failed_builds else 0
+
+
+def command_status(options: argparse.Namespace) -> int:
+    from weblogs.status import collect
+
+    landing = Path(options.landing).expanduser().resolve() if options.landing else None
+    print(collect(options.warehouse, options.raw_schema, landing).render())
+    return 0
+
+
+def command_compact(options: argparse.Namespace) -> int:
+    from weblogs.compaction import compact_warehouse
+    from weblogs.runner import run_lock
+
+    with run_lock(options.warehouse, wait=True):
+        done = compact_warehouse(
+            options.warehouse,
+            retain_hours=options.retain_hours,
+            tables=options.tables or None,
+            min_files=1,
+        )
+    for table in done:
+        print(table.summary())
+    if not done:
+        print("no Delta table to compact")
+    return 0
 
 
 def command_sql(options: argparse.Namespace) -> int:
@@ -115,8 +220,10 @@ def command_demo(options: argparse.Namespace) -> int:
     if not log_path.exists():
         write_log(log_path, options.lines, log_format="combined", seed=42)
         print(f"generated {options.lines:,} demo log lines in {log_path}")
-    print(ingest([log_path], options.warehouse, options.raw_schema).summary())
-    if run_dbt(["build"], options.warehouse) != 0:
+    options.landing = str(Path(options.demo_dir) / DEMO_LANDING)
+    options.every = options.watch = None
+    options.compact_every, options.retain_hours, options.wait = 0, 168.0, True
+    if command_run(options) != 0:
         print("dbt build failed", file=sys.stderr)
         return 1
     analyses = compiled_analyses(VERIFICATION_ANALYSES, options.warehouse)
@@ -137,9 +244,74 @@ def parser() -> argparse.ArgumentParser:
     root.add_argument("--raw-schema", default=RAW_SCHEMA, help="schema of the bronze table")
     commands = root.add_subparsers(dest="command", required=True)
 
-    ingest_parser = commands.add_parser("ingest", help="append log files to the bronze table")
-    ingest_parser.add_argument("paths", nargs="+", help="log files or folders")
+    batch_options = argparse.ArgumentParser(add_help=False)
+    batch_options.add_argument(
+        "--max-files-per-batch", type=int, default=Limits.max_files, metavar="N",
+        help=f"files per micro-batch at most (default {Limits.max_files})",
+    )  # fmt: skip
+    batch_options.add_argument(
+        "--max-bytes-per-batch", type=byte_size, default=Limits.max_bytes, metavar="SIZE",
+        help="bytes per micro-batch at most, e.g. 64MB (default 64MB)",
+    )  # fmt: skip
+    batch_options.add_argument(
+        "--settle-seconds", type=float, default=Limits.settle_seconds, metavar="S",
+        help="a last line without newline lands once its file is unchanged this long "
+        f"(default {Limits.settle_seconds:g})",
+    )  # fmt: skip
+
+    ingest_parser = commands.add_parser(
+        "ingest",
+        parents=[batch_options],
+        help="land the new lines of log files in the bronze table (each line exactly once)",
+    )
+    ingest_parser.add_argument("paths", nargs="+", help="log files, folders or globs")
+    ingest_parser.add_argument("--site", default="default", help="site the lines belong to")
     ingest_parser.set_defaults(run=command_ingest)
+
+    run_parser = commands.add_parser(
+        "run",
+        parents=[batch_options],
+        help="ingest new files of the landing folder, then dbt build; "
+        "further arguments go to dbt build",
+    )
+    run_parser.add_argument(
+        "--landing", default=DEFAULT_LANDING, help="landing folder: <landing>/<site>/... "
+        f"(default ./{DEFAULT_LANDING})",
+    )  # fmt: skip
+    trigger = run_parser.add_mutually_exclusive_group()
+    trigger.add_argument(
+        "--once", action="store_true",
+        help="drain the backlog in micro-batches, then exit (the default)",
+    )  # fmt: skip
+    trigger.add_argument("--every", metavar="DURATION", help="a cycle every 30s, 5m, 1h...")
+    trigger.add_argument("--watch", action="store_true", help="a cycle when files arrive")
+    run_parser.add_argument("--max-cycles", type=int, default=None, help=argparse.SUPPRESS)
+    run_parser.add_argument(
+        "--wait", action="store_true", help="queue behind another run instead of refusing"
+    )
+    run_parser.add_argument(
+        "--compact-every", type=int, default=0, metavar="N",
+        help="compact the Delta tables after every N-th batch (default: never)",
+    )  # fmt: skip
+    run_parser.add_argument(
+        "--retain-hours", type=float, default=168.0,
+        help="compaction keeps files a version of the last H hours needs (default 168)",
+    )  # fmt: skip
+    run_parser.set_defaults(run=command_run)
+
+    status_parser = commands.add_parser("status", help="pending files, last batch, lag and counts")
+    status_parser.add_argument("--landing", default=None, help="landing folder to check")
+    status_parser.set_defaults(run=command_status)
+
+    compact_parser = commands.add_parser(
+        "compact", help="compact small files of the Delta tables and vacuum old ones"
+    )
+    compact_parser.add_argument("tables", nargs="*", help="schema.table (default: all)")
+    compact_parser.add_argument(
+        "--retain-hours", type=float, default=168.0,
+        help="keep files a version of the last H hours needs (default 168, as Delta does)",
+    )  # fmt: skip
+    compact_parser.set_defaults(run=command_compact)
 
     build_parser = commands.add_parser(
         "build", help="dbt build; any further arguments go to dbt (e.g. --select, --full-refresh)"
@@ -158,7 +330,9 @@ def parser() -> argparse.ArgumentParser:
     generate_parser.add_argument("--out", required=True)
     generate_parser.set_defaults(run=command_generate)
 
-    demo_parser = commands.add_parser("demo", help="generate demo logs, ingest, build, verify")
+    demo_parser = commands.add_parser(
+        "demo", parents=[batch_options], help="generate demo logs, ingest, build, verify"
+    )
     demo_parser.add_argument("--lines", type=int, default=50_000)
     demo_parser.add_argument("--demo-dir", default=".")
     demo_parser.set_defaults(run=command_demo)
@@ -169,9 +343,10 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     """Options of the command; for `build`, arguments it does not know are dbt's."""
     root = parser()
     options, unknown = root.parse_known_args(argv)
-    if unknown and options.command != "build":
+    passes_to_dbt = options.command in ("build", "run")
+    if unknown and not passes_to_dbt:
         root.error(f"unrecognized arguments: {' '.join(unknown)}")
-    options.dbt_args = unknown if options.command == "build" else []
+    options.dbt_args = unknown if passes_to_dbt else []
     return options
 
 
@@ -180,7 +355,7 @@ def main(argv: list[str] | None = None) -> int:
     options.warehouse = options.warehouse or engine.warehouse_path()
     try:
         return options.run(options)
-    except FileNotFoundError as error:
+    except (FileNotFoundError, IngestError, RunLockedError, ValueError) as error:
         print(f"weblogs: {error}", file=sys.stderr)
         return 2
 

@@ -1,0 +1,86 @@
+"""Small files: compact the warehouse's Delta tables and remove files no version needs.
+
+Every micro-batch commits at least one data file per table it touches, so a stream of
+small batches leaves many small files. The embedded engine has no OPTIMIZE or VACUUM;
+delta-rs (the deltalake package) does both on the same tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from weblogs import catalog
+
+
+@dataclass(frozen=True)
+class TableCompaction:
+    table: str
+    files_before: int
+    files_after: int
+    files_on_disk_before: int
+    files_on_disk_after: int
+    rows: int
+
+    def summary(self) -> str:
+        return (
+            f"{self.table}: {self.rows:,} rows; files in the current version "
+            f"{self.files_before} -> {self.files_after}; data files on disk "
+            f"{self.files_on_disk_before} -> {self.files_on_disk_after}"
+        )
+
+
+def data_files_on_disk(location: Path) -> int:
+    return sum(1 for path in location.rglob("*.parquet") if "_delta_log" not in path.parts)
+
+
+def compact_table(
+    location: Path, name: str, *, retain_hours: float, target_size: int | None = None
+) -> TableCompaction:
+    """Rewrite small files into large ones (rows unchanged), then vacuum files older than
+    `retain_hours` that no retained version references, and checkpoint the log."""
+    from deltalake import DeltaTable
+
+    table = DeltaTable(str(location))
+    before = len(table.file_uris())
+    on_disk_before = data_files_on_disk(location)
+    table.optimize.compact(target_size=target_size)
+    table = DeltaTable(str(location))
+    table.vacuum(
+        retention_hours=int(retain_hours),
+        enforce_retention_duration=False,
+        dry_run=False,
+    )
+    table.create_checkpoint()
+    table.cleanup_metadata()
+    table = DeltaTable(str(location))
+    return TableCompaction(
+        table=name,
+        files_before=before,
+        files_after=len(table.file_uris()),
+        files_on_disk_before=on_disk_before,
+        files_on_disk_after=data_files_on_disk(location),
+        rows=table.count(),
+    )
+
+
+def compact_warehouse(
+    warehouse: Path,
+    *,
+    retain_hours: float = 168,
+    tables: list[str] | None = None,
+    min_files: int = 2,
+) -> list[TableCompaction]:
+    """Compact every Delta table of the warehouse (or those named as schema.table) that has
+    at least `min_files` data files."""
+    from deltalake import DeltaTable
+
+    done = []
+    for schema, table, location in catalog.delta_tables(warehouse):
+        name = f"{schema}.{table}"
+        if tables and name not in tables:
+            continue
+        if len(DeltaTable(str(location)).file_uris()) < min_files:
+            continue
+        done.append(compact_table(location, name, retain_hours=retain_hours))
+    return done

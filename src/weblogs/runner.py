@@ -1,0 +1,244 @@
+"""`weblogs run`: the same ingest-then-build path under three triggers.
+
+Batch is a stream with a long trigger. Each cycle lands the new lines of the landing folder
+in bounded micro-batches and builds the models after each one; the trigger only decides
+when a cycle starts: once (available-now: drain the backlog, then exit), every N seconds,
+or when files arrive. The checkpoint is the ingest ledger (see weblogs.ingest) plus the
+batch the models were last built through, so a restart resumes where the last run stopped.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import re
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from weblogs import catalog
+from weblogs.ingest import (
+    IngestResult,
+    Limits,
+    committed_batch_id,
+    ingest_offers,
+    landing_offers,
+    raw_table_path,
+)
+
+STATE_FILE = "run_state.json"
+RUN_LOCK = ".run.lock"
+
+
+class RunLockedError(RuntimeError):
+    """Another `weblogs run` (or compaction) holds the warehouse."""
+
+
+def parse_duration(text: str) -> float:
+    """Seconds in '90', '90s', '5m', '1h', '1.5m'."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smh]?)\s*", text)
+    if not match or float(match[1]) <= 0:
+        raise ValueError(f"not a duration: {text!r} (use e.g. 30s, 5m, 1h)")
+    return float(match[1]) * {"": 1, "s": 1, "m": 60, "h": 3600}[match[2]]
+
+
+@contextmanager
+def run_lock(warehouse: Path, *, wait: bool) -> Iterator[None]:
+    """One `weblogs run` per warehouse. A second one waits (wait=True) or refuses, naming the
+    holder."""
+    warehouse.mkdir(parents=True, exist_ok=True)
+    path = warehouse / RUN_LOCK
+    with open(path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise RunLockedError(
+                f"the warehouse {warehouse} is busy: {holder}. "
+                "Wait for it to finish, or pass --wait to queue behind it."
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        since = datetime.now(UTC).isoformat(timespec="seconds")
+        handle.write(f"weblogs run (pid {os.getpid()}) since {since}")
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.seek(0)
+            handle.truncate()
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def built_through(warehouse: Path) -> int:
+    """The last ingest batch the models were built through (0: never built)."""
+    path = warehouse / catalog.CATALOG_DIR / STATE_FILE
+    try:
+        return int(json.loads(path.read_text(encoding="utf-8"))["built_through_batch"])
+    except FileNotFoundError:
+        return 0
+
+
+def record_built_through(warehouse: Path, batch_id: int) -> None:
+    catalog.write_atomically(
+        warehouse / catalog.CATALOG_DIR / STATE_FILE,
+        json.dumps({"built_through_batch": batch_id, "at": datetime.now(UTC).isoformat()}),
+    )
+
+
+class StopFlag:
+    """SIGINT/SIGTERM once: finish the current micro-batch, then stop. Twice: stop now."""
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self.signal_name = ""
+
+    def __call__(self) -> bool:
+        return self.event.is_set()
+
+    def handle(self, signum: int, _frame) -> None:
+        if self.event.is_set():
+            raise KeyboardInterrupt
+        self.signal_name = signal.Signals(signum).name
+        self.event.set()
+
+    @contextmanager
+    def installed(self) -> Iterator[StopFlag]:
+        previous = {sig: signal.signal(sig, self.handle) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield self
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+
+@dataclass
+class RunReport:
+    cycles: int = 0
+    batches: list[int] = field(default_factory=list)
+    lines: int = 0
+    builds: int = 0
+    failed_builds: int = 0
+    stopped_by: str = ""
+
+
+@dataclass
+class Runner:
+    landing: Path
+    warehouse: Path
+    raw_schema: str
+    build: Callable[[], bool]
+    limits: Limits = field(default_factory=Limits)
+    compact_every: int = 0
+    compact: Callable[[], None] | None = None
+    say: Callable[[str], None] = print
+    stop: StopFlag = field(default_factory=StopFlag)
+    report: RunReport = field(default_factory=RunReport)
+
+    def _build_through(self, batch_id: int) -> bool:
+        started = time.monotonic()
+        ok = self.build()
+        self.report.builds += 1
+        if ok:
+            record_built_through(self.warehouse, batch_id)
+            self.say(f"built through batch {batch_id} in {time.monotonic() - started:.1f} s")
+        else:
+            self.report.failed_builds += 1
+            self.say(f"build after batch {batch_id} failed; the next cycle builds again")
+        if self.compact and self.compact_every and batch_id % self.compact_every == 0:
+            self.compact()
+        return ok
+
+    def catch_up(self) -> None:
+        """Build if bronze holds batches the models have not been built through (a run that
+        stopped between landing a batch and building it)."""
+        committed = committed_batch_id(raw_table_path(self.warehouse, self.raw_schema))
+        if committed > built_through(self.warehouse):
+            self.say(f"models are behind bronze (batch {committed}): building")
+            self._build_through(committed)
+
+    def cycle(self) -> IngestResult:
+        """Land everything new in the landing folder, micro-batch by micro-batch."""
+        self.report.cycles += 1
+        self.catch_up()
+        result = ingest_offers(
+            landing_offers(self.landing),
+            self.warehouse,
+            self.raw_schema,
+            self.limits,
+            after_batch=self._after_batch,
+            should_stop=self.stop,
+        )
+        self.report.lines += result.lines
+        if result.batches or result.duplicates or result.problems:
+            self.say(result.summary())
+        return result
+
+    def _after_batch(self, batch_id: int) -> None:
+        self.report.batches.append(batch_id)
+        self._build_through(batch_id)
+
+    def run_once(self) -> RunReport:
+        if not self.stop():
+            self.cycle()
+        return self._finish()
+
+    def run_every(self, seconds: float, max_cycles: int | None = None) -> RunReport:
+        next_start = time.monotonic()
+        while not self.stop():
+            self.cycle()
+            if max_cycles is not None and self.report.cycles >= max_cycles:
+                break
+            next_start += seconds
+            self.stop.event.wait(max(0.0, next_start - time.monotonic()))
+        return self._finish()
+
+    def run_watch(self, quiet_seconds: float = 1.0, max_cycles: int | None = None) -> RunReport:
+        """A cycle at start, then one whenever files arrive (after `quiet_seconds` without
+        further events), with a full rescan every minute in case an event was missed."""
+        from watchdog.events import FileSystemEventHandler
+        from watchdog.observers import Observer
+
+        arrived = threading.Event()
+
+        class Arrivals(FileSystemEventHandler):
+            def on_any_event(self, event) -> None:
+                if event.event_type in ("created", "modified", "moved", "closed"):
+                    arrived.set()
+
+        observer = Observer()
+        observer.schedule(Arrivals(), str(self.landing), recursive=True)
+        observer.start()
+        try:
+            while not self.stop():
+                self.cycle()
+                if max_cycles is not None and self.report.cycles >= max_cycles:
+                    break
+                deadline = time.monotonic() + 60
+                while not self.stop() and time.monotonic() < deadline:
+                    if arrived.wait(0.5):
+                        # Let a burst of writes finish before reading.
+                        while arrived.is_set() and not self.stop():
+                            arrived.clear()
+                            time.sleep(quiet_seconds)
+                        break
+        finally:
+            observer.stop()
+            observer.join()
+        return self._finish()
+
+    def _finish(self) -> RunReport:
+        if self.stop():
+            self.report.stopped_by = self.stop.signal_name
+            self.say(
+                f"stopped by {self.stop.signal_name} after a finished micro-batch; "
+                "a restart resumes from the checkpoint"
+            )
+        return self.report

@@ -1,0 +1,120 @@
+"""`weblogs status`: what is pending, what landed last, how far behind, how much."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from weblogs.ingest import (
+    LedgerEntry,
+    committed_batch_id,
+    landing_offers,
+    load_ledger,
+    raw_table_path,
+)
+from weblogs.runner import built_through
+
+# Row counts shown for these tables of the models' schema when they exist.
+COUNTED_TABLES = ("int_access_requests_deduplicated", "access_log_quarantine", "network_filter")
+
+
+@dataclass
+class Status:
+    warehouse: Path
+    landing: Path | None
+    last_batch: int = 0
+    last_batch_at: datetime | None = None
+    built_through: int = 0
+    pending_files: list[tuple[Path, int, float]] = field(default_factory=list)
+    statuses: Counter = field(default_factory=Counter)
+    lines_by_site: Counter = field(default_factory=Counter)
+    table_rows: dict[str, int] = field(default_factory=dict)
+
+    def render(self, now: datetime | None = None) -> str:
+        now = now or datetime.now(UTC)
+        out = [f"warehouse      {self.warehouse}"]
+        if self.last_batch:
+            lag = (now - self.last_batch_at).total_seconds() if self.last_batch_at else 0
+            out.append(
+                f"last batch     {self.last_batch} at "
+                f"{self.last_batch_at:%Y-%m-%d %H:%M:%S} UTC ({_age(lag)} ago)"
+            )
+        else:
+            out.append("last batch     none: nothing ingested yet")
+        behind = self.last_batch - self.built_through
+        out.append(
+            f"models built   through batch {self.built_through}"
+            + (f" ({behind} batch(es) behind bronze)" if behind > 0 else " (up to date)")
+        )
+        if self.landing is not None:
+            if self.pending_files:
+                size = sum(bytes_ for _, bytes_, _ in self.pending_files)
+                oldest = max(age for _, _, age in self.pending_files)
+                out.append(
+                    f"pending        {len(self.pending_files)} file(s), {size:,} bytes in "
+                    f"{self.landing}, oldest waiting {_age(oldest)}"
+                )
+                out.extend(f"  {path}" for path, _, _ in self.pending_files[:10])
+            else:
+                out.append(f"pending        nothing in {self.landing}")
+        if self.statuses:
+            out.append(
+                "ledger         "
+                + ", ".join(f"{count} {status}" for status, count in sorted(self.statuses.items()))
+            )
+        for site, lines in sorted(self.lines_by_site.items()):
+            out.append(f"site {site:<9} {lines:,} lines landed")
+        for table, rows in self.table_rows.items():
+            out.append(f"{table:<33} {rows:,} rows")
+        return "\n".join(out)
+
+
+def _age(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def _pending(entry: LedgerEntry | None, size: int, mtime_ns: int) -> bool:
+    if entry is None:
+        return True
+    if (entry.file_size, entry.file_mtime_ns) != (size, mtime_ns):
+        return True
+    return entry.pending_bytes > 0 and entry.status not in ("damaged",)
+
+
+def collect(
+    warehouse: Path, raw_schema: str, landing: Path | None, models_schema: str = "weblogs"
+) -> Status:
+    from deltalake import DeltaTable
+    from deltalake.exceptions import TableNotFoundError
+
+    status = Status(warehouse=warehouse, landing=landing)
+    status.built_through = built_through(warehouse)
+    ledger = load_ledger(warehouse, raw_schema) if warehouse.is_dir() else None
+    if ledger is not None:
+        status.last_batch = committed_batch_id(raw_table_path(warehouse, raw_schema))
+        landed = [entry for entry in ledger.entries if entry.batch_id == status.last_batch]
+        if landed:
+            status.last_batch_at = max(entry.recorded_at for entry in landed)
+        status.statuses = Counter(entry.status for entry in ledger.entries)
+        for entry in ledger.entries:
+            status.lines_by_site[entry.site] += entry.line_count
+    if landing is not None and landing.is_dir():
+        now = time.time()
+        for offer in landing_offers(landing):
+            stat = offer.path.stat()
+            seen = ledger.last_seen(offer.site, str(offer.path)) if ledger else None
+            if _pending(seen, stat.st_size, stat.st_mtime_ns):
+                status.pending_files.append((offer.path, stat.st_size, now - stat.st_mtime))
+    for table in COUNTED_TABLES:
+        try:
+            status.table_rows[table] = DeltaTable(str(warehouse / models_schema / table)).count()
+        except TableNotFoundError:
+            continue
+    return status
