@@ -1,0 +1,244 @@
+"""`weblogs run`: micro-batches, triggers, sites, the run lock, status and compaction."""
+
+from __future__ import annotations
+
+import gzip
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from deltalake import DeltaTable
+from deltalake.exceptions import TableNotFoundError
+from test_pipeline import LOW_COVERAGE, count, scalar_rows
+
+from conftest import BIN_DIR, Project
+from weblogs.generate import write_log
+from weblogs.ingest import Limits, ingest, raw_table_path
+from weblogs.runner import RunLockedError, parse_duration, run_lock
+
+# Business columns of the requests: everything but the batch that brought them.
+REQUEST_COLUMNS = (
+    "request_id, site, client_host, http_method, endpoint, protocol, response_code, "
+    "content_size_bytes, event_at, source_file, line_number, line_occurrence"
+)
+
+
+def requests(project: Project) -> list[dict]:
+    return scalar_rows(
+        project,
+        f"select {REQUEST_COLUMNS} from weblogs.int_access_requests_deduplicated "
+        "order by request_id",
+    )
+
+
+def table_rows(project: Project, table: str) -> list[dict]:
+    return scalar_rows(project, f"select * from {table} order by to_json(struct(*))")
+
+
+def built(project: Project, file_name: str) -> bool:
+    """Whether requests of the file are in the merged table (read without the engine)."""
+    location = project.warehouse / "weblogs" / "int_access_requests_deduplicated"
+    try:
+        sources = DeltaTable(str(location)).to_pyarrow_table(columns=["source_file"])
+    except TableNotFoundError:
+        return False
+    return any(source.endswith(file_name) for source in sources.column(0).unique().to_pylist())
+
+
+def landing_with_sites(root: Path) -> Path:
+    """Two sites: `shop` with three generated logs (one gzipped), `blog` with garbage and a
+    truncated archive."""
+    landing = root / "landing"
+    for index in range(3):
+        log = write_log(landing / "shop" / f"access-{index}.log", 1_500, seed=index)
+        if index == 2:
+            log.with_suffix(".log.gz").write_bytes(gzip.compress(log.read_bytes()))
+            log.unlink()
+    blog = landing / "blog"
+    blog.mkdir(parents=True)
+    (blog / "access.log").write_text(
+        '10.1.1.1 - - [02/Aug/1995:10:00:00 -0400] "GET /post HTTP/1.0" 200 5000\n'
+        "\x00\x01 binary junk\n"
+        "not a log line at all\n"
+    )
+    whole = gzip.compress(b"".join(b"partial %d\n" % n for n in range(50_000)))
+    (blog / "old.log.gz").write_bytes(whole[: len(whole) // 3])
+    return landing
+
+
+@pytest.mark.e2e
+def test_run_once_drains_in_micro_batches_like_one_big_batch(
+    project: Project, tmp_path: Path
+) -> None:
+    landing = landing_with_sites(tmp_path)
+
+    drained = project.weblogs(
+        "run", "--landing", str(landing), "--max-files-per-batch", "2", "--settle-seconds", "0",
+        "--vars", LOW_COVERAGE, check=False,
+    )  # fmt: skip
+    assert drained.returncode == 0, drained.stdout + drained.stderr
+    batches = int(drained.stdout.split(" batch(es)")[0].rsplit(", ", 1)[1])
+    assert batches >= 3
+    assert "old.log.gz" in drained.stdout  # the truncated archive is reported
+    micro = {
+        "requests": requests(project),
+        "network_filter": table_rows(project, "weblogs.network_filter"),
+        "requests_by_status": table_rows(project, "weblogs.requests_by_status"),
+    }
+    quarantine = scalar_rows(
+        project,
+        "select site, quarantine_reason, count(*) as n from weblogs.access_log_quarantine "
+        "group by site, quarantine_reason order by site, quarantine_reason",
+    )
+    # The blog's bad lines (and the complete lines of its truncated archive) are quarantined
+    # under its name; its one request and all of the shop's data went through.
+    blog_lines = scalar_rows(
+        project, "select count(*) as n from weblogs_raw.access_log_lines where site = 'blog'"
+    )[0]["n"]
+    assert blog_lines > 3
+    blog_quarantine = {
+        row["quarantine_reason"]: row["n"] for row in quarantine if row["site"] == "blog"
+    }
+    assert blog_quarantine == {
+        "contains_control_character_u0001": 1,
+        "missing_client_fields": blog_lines - 2,
+    }
+    sites = scalar_rows(
+        project,
+        "select site, count(*) as n from weblogs.int_access_requests_deduplicated "
+        "group by site order by site",
+    )
+    assert sites[0] == {"site": "blog", "n": 1} and sites[1]["site"] == "shop"
+
+    # The same files in one batch, one build: the same tables.
+    one = Project(warehouse=tmp_path / "one-batch", workdir=tmp_path / "one-work")
+    one.workdir.mkdir()
+    for site in ("shop", "blog"):
+        # Exit status 1: the truncated archive is a problem to report (its lines land).
+        one.weblogs("ingest", str(landing / site), "--site", site, "--settle-seconds", "0",
+                    check=site == "shop")  # fmt: skip
+    one.dbt("build", "--vars", LOW_COVERAGE)
+    assert micro == {
+        "requests": requests(one),
+        "network_filter": table_rows(one, "weblogs.network_filter"),
+        "requests_by_status": table_rows(one, "weblogs.requests_by_status"),
+    }
+
+    # Nothing new: no batch, no build.
+    idle = project.weblogs("run", "--landing", str(landing), "--vars", LOW_COVERAGE)
+    assert "0 batch(es)" in idle.stdout and "0 build(s)" in idle.stdout
+
+    status = project.weblogs("status", "--landing", str(landing)).stdout
+    assert f"last batch     {batches} at" in status
+    assert f"through batch {batches} (up to date)" in status
+    assert "nothing in" in status  # nothing pending
+    assert "1 damaged" in status
+
+    # Compaction: fewer files, the same rows, and the models still build on top of it.
+    bronze = raw_table_path(project.warehouse, "weblogs_raw")
+    files_before = len(DeltaTable(str(bronze)).file_uris())
+    lines_before = count(project, "weblogs_raw.access_log_lines")
+    compacted = project.weblogs("compact", "--retain-hours", "0").stdout
+    assert "weblogs_raw.access_log_lines" in compacted
+    assert len(DeltaTable(str(bronze)).file_uris()) == 1 < files_before
+    assert count(project, "weblogs_raw.access_log_lines") == lines_before
+    project.dbt("build", "--vars", LOW_COVERAGE)
+    assert requests(project) == micro["requests"]
+
+
+@pytest.mark.e2e
+def test_run_catches_up_after_a_stop_between_landing_and_building(
+    project: Project, tmp_path: Path
+) -> None:
+    landing = tmp_path / "landing"
+    write_log(landing / "access.log", 500, seed=3)
+    # Landed, never built (as if the run had been killed before its build).
+    project.weblogs("ingest", str(landing), "--settle-seconds", "0")
+    (landing / "access.log").unlink()
+    caught_up = project.weblogs("run", "--landing", str(landing), "--vars", LOW_COVERAGE)
+    assert "models are behind bronze (batch 1): building" in caught_up.stdout
+    assert count(project, "weblogs.int_access_requests_deduplicated") > 0
+
+
+@pytest.mark.e2e
+def test_run_every_and_watch_pick_up_new_files_and_stop_on_sigterm(
+    project: Project, tmp_path: Path
+) -> None:
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    for seed, trigger in ((11, ["--every", "1s"]), (13, ["--watch"])):
+        process = subprocess.Popen(
+            [str(BIN_DIR / "weblogs"), "run", "--landing", str(landing), *trigger,
+             "--settle-seconds", "0", "--vars", LOW_COVERAGE],
+            cwd=project.workdir, env=project.env(), stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, text=True,
+        )  # fmt: skip
+        try:
+            name = f"arrived-{trigger[0].strip('-')}.log"
+            time.sleep(3)  # the trigger is armed
+            write_log(landing / name, 300, seed=seed)
+            deadline = time.monotonic() + 240
+            while not built(project, name):
+                if time.monotonic() > deadline:
+                    process.kill()
+                    output = process.communicate()[0]
+                    pytest.fail(f"{trigger}: {name} was not built within 240 s\n{output}")
+                time.sleep(1)
+        except Exception:
+            process.kill()
+            raise
+        finally:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=120)
+        assert process.returncode == 0, output
+        assert "stopped by SIGTERM" in output
+
+
+def test_a_second_run_refuses_while_the_first_holds_the_warehouse(tmp_path: Path) -> None:
+    warehouse = tmp_path / "warehouse"
+    with run_lock(warehouse, wait=False):
+        busy = pytest.raises(RunLockedError, match=r"busy: weblogs run \(pid \d+\) since")
+        with busy, run_lock(warehouse, wait=False):
+            pass
+        second = subprocess.run(
+            [str(BIN_DIR / "weblogs"), "--warehouse", str(warehouse), "run",
+             "--landing", str(tmp_path)],
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+    assert second.returncode == 2
+    assert "is busy" in second.stderr and "--wait" in second.stderr
+    # Released: the next one gets it.
+    with run_lock(warehouse, wait=False):
+        pass
+
+
+def test_parse_duration() -> None:
+    assert [parse_duration(text) for text in ("45", "30s", "5m", "1.5h")] == [45, 30, 300, 5400]
+    with pytest.raises(ValueError, match="not a duration"):
+        parse_duration("soon")
+
+
+def test_compaction_of_100_micro_batches_keeps_rows_and_leaves_one_file(tmp_path: Path) -> None:
+    from weblogs.compaction import compact_warehouse
+
+    warehouse = tmp_path / "warehouse"
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    for batch in range(100):
+        (logs / f"{batch}.log").write_text("".join(f"b{batch} l{n}\n" for n in range(20)))
+    ingest([logs], warehouse, "weblogs_raw", limits=Limits(max_files=1))
+    bronze = raw_table_path(warehouse, "weblogs_raw")
+    before = DeltaTable(str(bronze)).to_pyarrow_table().sort_by("line").to_pylist()
+    assert len(DeltaTable(str(bronze)).file_uris()) == 100
+    (result,) = [
+        table
+        for table in compact_warehouse(warehouse, retain_hours=0)
+        if table.table == "weblogs_raw.access_log_lines"
+    ]
+    assert (result.files_before, result.files_after) == (100, 1)
+    assert (result.files_on_disk_before, result.files_on_disk_after) == (100, 1)
+    after = DeltaTable(str(bronze)).to_pyarrow_table().sort_by("line").to_pylist()
+    assert after == before and len(after) == 2000
