@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from weblogs import engine
-from weblogs.ingest import ingest
+from weblogs.ingest import DamagedFileError, ingest
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 RAW_SCHEMA = "weblogs_raw"
@@ -180,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     options.warehouse = options.warehouse or engine.warehouse_path()
     try:
         return options.run(options)
-    except FileNotFoundError as error:
+    except (FileNotFoundError, DamagedFileError) as error:
         print(f"weblogs: {error}", file=sys.stderr)
         return 2
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import bz2
 import fcntl
 import gzip
+import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -74,12 +75,26 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     return [file.resolve() for file in files]
 
 
+class DamagedFileError(ValueError):
+    """A compressed file that cannot be read to its end."""
+
+
 def read_bytes(path: Path) -> bytes:
+    """The file's bytes, decompressed. A damaged or truncated archive is rejected whole:
+    keeping the lines before the damage would pass a partial file off as complete."""
     opener = _OPENERS.get(path.suffix.lower())
     if opener is None:
         return path.read_bytes()
-    with opener(path, "rb") as handle:
-        return handle.read()
+    try:
+        with opener(path, "rb") as handle:
+            return handle.read()
+    except (EOFError, OSError, zlib.error) as error:
+        if isinstance(error, FileNotFoundError | PermissionError):
+            raise
+        raise DamagedFileError(
+            f"{path} is damaged or truncated ({error}); nothing of this ingest was written, "
+            "repair or remove the file and ingest again"
+        ) from error
 
 
 def split_lines(data: bytes) -> list[bytes]:

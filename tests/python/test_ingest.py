@@ -11,6 +11,7 @@ from deltalake import DeltaTable
 
 from weblogs.ingest import (
     RAW_SCHEMA,
+    DamagedFileError,
     decode_lines,
     expand_paths,
     ingest,
@@ -99,3 +100,31 @@ def test_empty_file_writes_nothing(tmp_path: Path) -> None:
     result = ingest([empty], tmp_path / "warehouse", "raw")
     assert result.batch_id is None and result.lines == 0
     assert not raw_table_path(tmp_path / "warehouse", "raw").exists()
+
+
+@pytest.mark.parametrize("suffix", [".gz", ".bz2"])
+def test_truncated_archive_rejects_the_whole_call(tmp_path: Path, suffix: str) -> None:
+    """A cut archive is refused by name, and nothing of the call lands (one commit)."""
+    import bz2
+
+    compress = gzip.compress if suffix == ".gz" else bz2.compress
+    good = tmp_path / "good.log"
+    good.write_text("a good line\n")
+    whole = compress(b"".join(b"line %d\n" % number for number in range(500)))
+    damaged = tmp_path / f"damaged.log{suffix}"
+    damaged.write_bytes(whole[: len(whole) // 2])
+    warehouse = tmp_path / "warehouse"
+
+    with pytest.raises(DamagedFileError, match=r"damaged\.log.* is damaged or truncated"):
+        ingest([good, damaged], warehouse, "raw")
+    assert not raw_table_path(warehouse, "raw").exists()
+
+    # Without the damaged file the same call goes through.
+    assert ingest([good], warehouse, "raw").lines == 1
+
+
+def test_not_an_archive_at_all_is_rejected(tmp_path: Path) -> None:
+    fake = tmp_path / "plain-text.log.gz"
+    fake.write_text("this was never compressed\n")
+    with pytest.raises(DamagedFileError, match=r"plain-text\.log\.gz"):
+        ingest([fake], tmp_path / "warehouse", "raw")
