@@ -1,0 +1,141 @@
+"""The bad-input corpus, end to end: every line of every case ends parsed or quarantined
+with its precise reason, exactly as tests/fixtures/bad_input/expectations.yml says."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+from deltalake import DeltaTable
+
+from conftest import PROJECT_DIR, Project
+
+CORPUS = PROJECT_DIR / "tests" / "fixtures" / "bad_input"
+EXPECTATIONS = CORPUS / "expectations.yml"
+# The corpus holds status codes the seed lacks on purpose (299, 999, 000).
+CORPUS_VARS = "{status_code_coverage_threshold: 0.5}"
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    lines: list[dict]
+    encodings: list[str]
+    rejected: str | None = None
+
+    @property
+    def path(self) -> Path:
+        return CORPUS / self.name
+
+
+def load_cases() -> list[Case]:
+    cases = []
+    for name, spec in yaml.safe_load(EXPECTATIONS.read_text(encoding="utf-8")).items():
+        if isinstance(spec, dict) and "rejected" in spec:
+            cases.append(Case(name, [], [], rejected=spec["rejected"]))
+            continue
+        lines = spec["lines"] if isinstance(spec, dict) else spec
+        encoding = spec.get("encoding", "utf-8") if isinstance(spec, dict) else "utf-8"
+        encodings = encoding if isinstance(encoding, list) else [encoding] * len(lines)
+        cases.append(Case(name, lines, encodings))
+    return cases
+
+
+def file_lines(path: Path) -> list[bytes]:
+    """The lines of a file as a reader of logs sees them: LF or CRLF ends a line."""
+    data = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+    lines = data.split(b"\n")
+    if lines[-1] == b"":
+        lines.pop()
+    return [line.removesuffix(b"\r") for line in lines]
+
+
+def line_id(occurrence: int, text: str) -> str:
+    """sha2(occurrence || ':' || line) as the staging model computes it, done in Python."""
+    return hashlib.sha256(f"{occurrence}:{text}".encode()).hexdigest()
+
+
+def delta_rows(path: Path) -> list[dict]:
+    return DeltaTable(str(path)).to_pyarrow_table().to_pylist()
+
+
+def test_every_corpus_file_has_expectations() -> None:
+    files = {path.name for path in CORPUS.iterdir() if path.name != EXPECTATIONS.name}
+    assert files == {case.name for case in load_cases()}
+    for case in load_cases():
+        if case.rejected is None:
+            assert len(case.lines) == len(file_lines(case.path)), case.name
+            assert len(case.encodings) == len(case.lines), case.name
+            for expected in case.lines:
+                assert expected.keys() <= {"parsed", "quarantined"} and len(expected) == 1
+
+
+@pytest.mark.e2e
+def test_bad_input_corpus_end_to_end(project: Project) -> None:
+    cases = load_cases()
+    accepted = [case for case in cases if case.rejected is None]
+
+    # A rejected file fails the call by name, and none of the call's files lands.
+    for case in cases:
+        if case.rejected is not None:
+            result = project.weblogs("ingest", str(accepted[0].path), str(case.path), check=False)
+            assert result.returncode == 2
+            assert case.rejected in result.stderr
+            assert not (project.warehouse / "weblogs_raw").exists()
+
+    # One ingest and one build for the whole corpus.
+    project.weblogs("ingest", *(str(case.path) for case in accepted))
+    project.dbt("build", "--vars", CORPUS_VARS)
+
+    bronze = delta_rows(project.warehouse / "weblogs_raw" / "access_log_lines")
+    requests = {
+        row["request_id"]: row
+        for row in delta_rows(project.warehouse / "weblogs" / "int_access_requests_deduplicated")
+    }
+    quarantine = {
+        row["line_id"]: row
+        for row in delta_rows(project.warehouse / "weblogs" / "access_log_quarantine")
+    }
+    by_file: dict[str, list[dict]] = {}
+    for row in bronze:
+        by_file.setdefault(Path(row["source_file"]).name, []).append(row)
+
+    checked = 0
+    for case in accepted:
+        rows = sorted(by_file.get(case.name, []), key=lambda row: row["line_number"])
+        originals = file_lines(case.path)
+        # Nothing lost, nothing invented: one bronze row per line of the file.
+        assert [row["line_number"] for row in rows] == list(range(1, len(originals) + 1))
+        parsed = quarantined = 0
+        for row, original, expected, encoding in zip(
+            rows, originals, case.lines, case.encodings, strict=True
+        ):
+            where = f"{case.name} line {row['line_number']}"
+            assert row["line_encoding"] == encoding, where
+            assert row["line"].encode(encoding) == original, where
+            identity = line_id(row["line_occurrence"], row["line"])
+            # Exactly one home per line.
+            assert (identity in requests) != (identity in quarantine), where
+            if "parsed" in expected:
+                assert identity in requests, f"{where}: expected parsed, got {quarantine}"
+                request = requests[identity]
+                for column, value in (expected["parsed"] or {}).items():
+                    assert request[column] == value, f"{where}: {column}"
+                parsed += 1
+            else:
+                assert identity in quarantine, f"{where}: expected quarantined, it parsed"
+                assert quarantine[identity]["quarantine_reason"] == expected["quarantined"], where
+                assert quarantine[identity]["line"] == row["line"], where
+                quarantined += 1
+            checked += 1
+        assert parsed + quarantined == len(originals) == len(rows), case.name
+
+    assert checked == len(bronze)
+    # Across the corpus: the distinct lines are exactly the requests plus the quarantine.
+    distinct = {line_id(row["line_occurrence"], row["line"]) for row in bronze}
+    assert distinct == requests.keys() | quarantine.keys()
+    assert not requests.keys() & quarantine.keys()
