@@ -48,20 +48,20 @@ earlier_requests as (
 
 quarantine_rate as (
     select
-        'quarantine_rate' as monitor,
+        'quarantine_rate' as monitor_name,
         count_if(quarantine_reason is not null) / nullif(count(*), 0) as measured_value,
         {{ var('dq_quarantine_rate_warn') }} as warn_threshold,
         {{ var('dq_quarantine_rate_fail') }} as fail_threshold,
         cast(count_if(quarantine_reason is not null) as string)
         || ' of ' || cast(count(*) as string) || ' lines of ingest batch '
         || coalesce(cast(max(ingest_batch_id) as string), '(none)')
-        || ' quarantined' as detail
+        || ' quarantined' as explanation
     from latest_lines
 ),
 
 unregistered_status_share as (
     select
-        'unregistered_status_share' as monitor,
+        'unregistered_status_share' as monitor_name,
         count_if(http_status_codes.code is null) / nullif(count(*), 0) as measured_value,
         {{ var('dq_unregistered_status_share_warn') }} as warn_threshold,
         {{ var('dq_unregistered_status_share_fail') }} as fail_threshold,
@@ -79,7 +79,7 @@ unregistered_status_share as (
                 ''
             ),
             'none'
-        ) as detail
+        ) as explanation
     from latest_requests
     left join http_status_codes
         on latest_requests.response_code = cast(http_status_codes.code as int)
@@ -110,20 +110,24 @@ daily_volume as (
             datediff(latest_day.event_date, latest_day.first_event_date)
         ) as history_days,
         sum(
-            case when daily_requests.event_date = latest_day.event_date then request_count end
+            case
+                when daily_requests.event_date = latest_day.event_date
+                    then daily_requests.request_count
+            end
         ) as latest_count,
         coalesce(sum(
             case
-                when daily_requests.event_date < latest_day.event_date
+                when
+                    daily_requests.event_date < latest_day.event_date
                     and daily_requests.event_date >= date_sub(
                         latest_day.event_date, {{ var('dq_daily_volume_trailing_days') }}
                     )
-                    then request_count
+                    then daily_requests.request_count
             end
         ), 0) as trailing_count
     from latest_day
     inner join daily_requests
-        on daily_requests.event_date <= latest_day.event_date
+        on latest_day.event_date >= daily_requests.event_date
     group by
         latest_day.event_date,
         latest_day.first_event_date
@@ -131,63 +135,77 @@ daily_volume as (
 
 daily_volume_change as (
     select
-        'daily_volume_change' as monitor,
+        'daily_volume_change' as monitor_name,
         -- |latest - average| / max(latest, average): 0 unchanged, 0.5 halved or doubled,
         -- 1 when one side is zero. Null (ok) until there is enough history.
         case
             when history_days >= {{ var('dq_daily_volume_min_history_days') }}
-                then abs(latest_count - trailing_count / history_days)
-                / greatest(latest_count, trailing_count / history_days)
+                then
+                    abs(latest_count - trailing_count / history_days)
+                    / greatest(latest_count, trailing_count / history_days)
         end as measured_value,
         {{ var('dq_daily_volume_change_warn') }} as warn_threshold,
         {{ var('dq_daily_volume_change_fail') }} as fail_threshold,
         case
             when history_days >= {{ var('dq_daily_volume_min_history_days') }}
-                then cast(latest_count as string) || ' requests on '
-                || cast(event_date as string) || ' against a daily average of '
-                || cast(round(trailing_count / history_days, 1) as string)
-                || ' over the ' || cast(history_days as string) || ' day(s) before'
+                then
+                    cast(latest_count as string) || ' requests on '
+                    || cast(event_date as string) || ' against a daily average of '
+                    || cast(round(trailing_count / history_days, 1) as string)
+                    || ' over the ' || cast(history_days as string) || ' day(s) before'
             else
                 'not enough history: ' || cast(history_days as string)
                 || ' day(s) before ' || cast(event_date as string) || ', needs '
                 || '{{ var("dq_daily_volume_min_history_days") }}'
-        end as detail
+        end as explanation
     from daily_volume
 ),
 
 new_methods as (
     select
-        'new_methods' as monitor,
+        'new_methods' as monitor_name,
         cast(count(*) as double) as measured_value,
         {{ var('dq_new_methods_warn') }} as warn_threshold,
         {{ var('dq_new_methods_fail') }} as fail_threshold,
         'methods never seen before: '
-        || coalesce(nullif(concat_ws(', ', sort_array(collect_list(http_method))), ''), 'none')
-        as detail
+        || coalesce(
+            nullif(concat_ws(', ', sort_array(collect_list(http_method))), ''), 'none'
+        ) as explanation
     from (
         select distinct latest_requests.http_method
         from latest_requests
         left anti join earlier_requests
             on latest_requests.http_method = earlier_requests.http_method
-        where latest_requests.http_method not in ('{{ known_methods | join("', '") }}')
+        where
+            latest_requests.http_method not in (
+                {%- for value in known_methods %}
+                    '{{ value }}'{{ ',' if not loop.last }}
+                {%- endfor %}
+            )
     ) as unseen_methods
 ),
 
 new_protocols as (
     select
-        'new_protocols' as monitor,
+        'new_protocols' as monitor_name,
         cast(count(*) as double) as measured_value,
         {{ var('dq_new_protocols_warn') }} as warn_threshold,
         {{ var('dq_new_protocols_fail') }} as fail_threshold,
         'protocols never seen before: '
-        || coalesce(nullif(concat_ws(', ', sort_array(collect_list(protocol_label))), ''), 'none')
-        as detail
+        || coalesce(
+            nullif(concat_ws(', ', sort_array(collect_list(protocol_label))), ''), 'none'
+        ) as explanation
     from (
         select distinct latest_requests.protocol_label
         from latest_requests
         left anti join earlier_requests
             on latest_requests.protocol_label = earlier_requests.protocol_label
-        where latest_requests.protocol_label not in ('{{ known_protocols | join("', '") }}')
+        where
+            latest_requests.protocol_label not in (
+                {%- for value in known_protocols %}
+                    '{{ value }}'{{ ',' if not loop.last }}
+                {%- endfor %}
+            )
     ) as unseen_protocols
 ),
 
@@ -205,7 +223,7 @@ monitors as (
 
 final as (
     select
-        monitor,
+        monitor_name,
         cast(measured_value as double) as measured_value,
         cast(warn_threshold as double) as warn_threshold,
         cast(fail_threshold as double) as fail_threshold,
@@ -214,7 +232,7 @@ final as (
             when measured_value > warn_threshold then 'warn'
             else 'ok'
         end as status,
-        detail
+        explanation
     from monitors
 )
 

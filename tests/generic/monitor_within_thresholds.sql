@@ -10,25 +10,25 @@ with
 
 monitor_rows as (
     select * from {{ model }}
-    where monitor = '{{ monitor }}'
+    where monitor_name = '{{ monitor }}'
 ),
 
 exceeded as (
     select
-        monitor,
+        monitor_name,
         'warn' as level,
         measured_value,
         warn_threshold as threshold,
-        detail
+        explanation
     from monitor_rows
     where status in ('warn', 'fail')
     union all
     select
-        monitor,
+        monitor_name,
         'fail' as level,
         measured_value,
         fail_threshold as threshold,
-        detail
+        explanation
     from monitor_rows
     where status = 'fail'
 )

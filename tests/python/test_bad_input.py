@@ -107,6 +107,15 @@ def test_bad_input_corpus_end_to_end(project: Project) -> None:
         "monitor_within_thresholds_data_quality_monitors_daily_volume_change": "warn",
     }
 
+    monitors = {
+        row["monitor_name"]: row
+        for row in delta_rows(project.warehouse / "weblogs" / "data_quality_monitors")
+    }
+    assert monitors["new_methods"]["explanation"] == (
+        "methods never seen before: -, BREW, FOOBAR, PROPFIND, get"
+    )
+    assert monitors["unregistered_status_share"]["explanation"].endswith("lacks: 0, 299, 999")
+
     bronze = delta_rows(project.warehouse / "weblogs_raw" / "access_log_lines")
     requests = {
         row["request_id"]: row

@@ -22,7 +22,7 @@ def monitors(project: Project) -> dict[str, dict]:
         "sql", "select * from weblogs.data_quality_monitors", "--format", "json"
     ).stdout
     rows = [json.loads(line) for line in output.splitlines() if line.strip()]
-    return {row["monitor"]: row for row in rows}
+    return {row["monitor_name"]: row for row in rows}
 
 
 def monitor_outcomes(project: Project) -> dict[str, str]:
@@ -46,7 +46,7 @@ def test_monitors_judge_the_latest_batch_against_history(project: Project, tmp_p
     found = monitors(project)
     assert found["daily_volume_change"]["measured_value"] is None
     assert found["daily_volume_change"]["status"] == "ok"
-    assert found["daily_volume_change"]["detail"].startswith("not enough history: 0 day(s)")
+    assert found["daily_volume_change"]["explanation"].startswith("not enough history: 0 day(s)")
     assert {name: row["status"] for name, row in found.items()} == dict.fromkeys(found, "ok")
 
     # Three more days, ten requests each, one of them a PROPFIND: a new method warns.
@@ -63,7 +63,7 @@ def test_monitors_judge_the_latest_batch_against_history(project: Project, tmp_p
     found = monitors(project)
     assert found["new_methods"]["measured_value"] == 1.0
     assert found["new_methods"]["status"] == "warn"
-    assert found["new_methods"]["detail"] == "methods never seen before: PROPFIND"
+    assert found["new_methods"]["explanation"] == "methods never seen before: PROPFIND"
     assert found["daily_volume_change"]["measured_value"] == 0.0
     assert monitor_outcomes(project)["new_methods"] == "warn"
 
@@ -77,11 +77,11 @@ def test_monitors_judge_the_latest_batch_against_history(project: Project, tmp_p
     found = monitors(project)
     assert found["new_methods"]["status"] == "ok"
     assert found["daily_volume_change"]["measured_value"] == pytest.approx(0.9)
-    assert found["daily_volume_change"]["detail"] == (
+    assert found["daily_volume_change"]["explanation"] == (
         "1 requests on 2026-03-05 against a daily average of 10.0 over the 4 day(s) before"
     )
     assert found["quarantine_rate"]["measured_value"] == 0.5
-    assert found["quarantine_rate"]["detail"] == "1 of 2 lines of ingest batch 3 quarantined"
+    assert found["quarantine_rate"]["explanation"] == "1 of 2 lines of ingest batch 3 quarantined"
     assert monitor_outcomes(project) == {
         "quarantine_rate": "fail",
         "unregistered_status_share": "pass",
