@@ -75,7 +75,21 @@ def print_rows(columns: list[str], rows: list[tuple], output_format: str) -> Non
 
 
 def command_ingest(options: argparse.Namespace) -> int:
-    result = ingest(options.paths, options.warehouse, options.raw_schema)
+    from deltalake.exceptions import DeltaError
+
+    try:
+        result = ingest(options.paths, options.warehouse, options.raw_schema)
+    except (PermissionError, DeltaError, OSError) as error:
+        if isinstance(error, FileNotFoundError):
+            raise
+        # The batch is one Delta commit: a failed write leaves the table as it was.
+        reason = str(error).strip().splitlines()[-1] if str(error).strip() else repr(error)
+        print(
+            f"weblogs ingest: cannot write to the warehouse {options.warehouse}: {reason}; "
+            "nothing of this ingest was committed",
+            file=sys.stderr,
+        )
+        return 1
     print(result.summary())
     return 0
 

@@ -11,6 +11,8 @@ import shutil
 import signal
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -126,3 +128,100 @@ def test_sigkill_during_build_then_rerun_equals_an_uninterrupted_build(
         shutil.rmtree(victim.warehouse.parent)
     print(f"kill points: {KILL_POINTS}, really interrupted: {interrupted}, {durations=}")
     assert interrupted >= KILL_POINTS // 2
+
+
+@contextmanager
+def mounted(target: Path, *options: str) -> Iterator[None]:
+    """A mount for the duration of a test; skips where mounting is not allowed (not root,
+    no CAP_SYS_ADMIN), since permissions alone do not stop root from writing."""
+    target.mkdir(parents=True, exist_ok=True)
+    result = subprocess.run(["mount", *options, target], capture_output=True, text=True)
+    if result.returncode != 0:
+        pytest.skip(f"cannot mount here: {result.stderr.strip() or result.returncode}")
+    try:
+        yield
+    finally:
+        subprocess.run(["umount", "--lazy", target], check=False)
+
+
+def ingested(tmp_path: Path, log: Path) -> Project:
+    project = Project(warehouse=tmp_path / "source" / "warehouse", workdir=tmp_path / "source")
+    project.workdir.mkdir(parents=True)
+    project.weblogs("ingest", str(log))
+    return project
+
+
+@pytest.mark.e2e
+def test_read_only_warehouse_refuses_writes_clearly_and_still_answers_queries(
+    tmp_path: Path, two_batches: tuple[Path, Path]
+) -> None:
+    first, second = two_batches
+    source = ingested(tmp_path, first)
+    source.dbt("build", "--vars", BUILD_VARS)
+    before = warehouse_state(source.warehouse)
+    warehouse = source.warehouse
+    with mounted(warehouse, "--bind", str(warehouse)):
+        subprocess.run(["mount", "-o", "remount,ro,bind", warehouse], check=True)
+
+        result = source.weblogs("ingest", str(second), check=False)
+        assert result.returncode == 1
+        assert "cannot write to the warehouse" in result.stderr
+        assert "Read-only file system" in result.stderr
+        assert "Traceback" not in result.stderr
+
+        result = source.dbt("build", "--vars", BUILD_VARS, check=False)
+        assert result.returncode != 0
+        assert "Read-only file system" in result.stdout
+
+        # Reading goes on.
+        count = source.weblogs("sql", "select count(*) as n from weblogs.network_filter")
+        assert count.returncode == 0
+    assert warehouse_state(warehouse) == before
+
+
+@pytest.mark.e2e
+def test_full_warehouse_fails_clearly_leaves_no_partial_table_and_recovers(
+    tmp_path: Path, two_batches: tuple[Path, Path]
+) -> None:
+    first, _ = two_batches
+    source = ingested(tmp_path, first)
+    reference = copy_project(source, tmp_path / "reference")
+    reference.dbt("build", "--vars", BUILD_VARS)
+    expected = warehouse_state(reference.warehouse)
+    bronze_bytes = sum(
+        path.stat().st_size for path in source.warehouse.rglob("*") if path.is_file()
+    )
+
+    small = tmp_path / "small"
+    # Room for bronze and a little more: the build runs out of space part way.
+    with mounted(small, "-t", "tmpfs", "-o", f"size={bronze_bytes + 300_000}", "tmpfs"):
+        full = copy_project(source, small)
+        bronze_before = warehouse_state(full.warehouse)
+
+        # An ingest that does not fit (random text does not compress): a clear error,
+        # bronze as it was.
+        noise = tmp_path / "noise.log"
+        rng = random.Random(1)
+        noise.write_text("".join(f"{rng.getrandbits(400):0100x}\n" for _ in range(20_000)))
+        result = full.weblogs("ingest", str(noise), check=False)
+        assert result.returncode == 1
+        assert "No space left on device" in result.stderr
+        assert "nothing of this ingest was committed" in result.stderr
+        assert warehouse_state(full.warehouse) == bronze_before
+
+        result = full.dbt("build", "--vars", BUILD_VARS, check=False)
+        assert result.returncode != 0
+        assert "No space left on device" in result.stdout
+        # Every table that is visible is complete: as the uninterrupted build made it.
+        after_failure = warehouse_state(full.warehouse)
+        partial = {
+            table: digest
+            for table, digest in after_failure.items()
+            if not table.startswith("view ") and expected.get(table) != digest
+        }
+        assert partial == {}
+
+        # Space comes back: a plain rerun completes the build.
+        subprocess.run(["mount", "-o", "remount,size=256m", small], check=True)
+        full.dbt("build", "--vars", BUILD_VARS)
+        assert warehouse_state(full.warehouse) == expected
