@@ -94,6 +94,8 @@ def test_monitors_judge_the_latest_batch_against_history(project: Project, tmp_p
     # dq_monitor_severity: warn lets a failing monitor through as a warning.
     project.dbt(
         "build",
+        "--select",
+        "data_quality_monitors",
         "--vars",
         "{dq_daily_volume_change_fail: 0.95, dq_monitor_severity: warn}",
     )

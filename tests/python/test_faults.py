@@ -22,7 +22,7 @@ from conftest import BIN_DIR, Project
 
 # How many random moments to kill `dbt build` at. CI keeps it small; set more to search
 # harder (WEBLOGS_KILL_POINTS=30 make e2e).
-KILL_POINTS = int(os.environ.get("WEBLOGS_KILL_POINTS", "3"))
+KILL_POINTS = int(os.environ.get("WEBLOGS_KILL_POINTS", "2"))
 KILL_SEED = int(os.environ.get("WEBLOGS_KILL_SEED", "20260101"))
 # Generated logs hold a few malformed lines on purpose: monitors only warn.
 BUILD_VARS = "{dq_monitor_severity: warn}"
@@ -54,6 +54,17 @@ def copy_project(template: Project, destination: Path) -> Project:
     shutil.copytree(template.warehouse, destination / "warehouse")
     (destination / "work").mkdir()
     return Project(warehouse=destination / "warehouse", workdir=destination / "work")
+
+
+def last_started_node(project: Project) -> str:
+    """The node a killed build was working on, from its dbt log."""
+    log = project.workdir / "logs" / "dbt.log"
+    started = [
+        line.split(" START ")[1].split(" ..")[0].strip()
+        for line in (log.read_text(encoding="utf-8").splitlines() if log.exists() else [])
+        if " START " in line
+    ]
+    return started[-1] if started else "(before the first node)"
 
 
 def build_killed_after(project: Project, delay: float) -> bool:
@@ -112,11 +123,15 @@ def test_sigkill_during_build_then_rerun_equals_an_uninterrupted_build(
 
     rng = random.Random(KILL_SEED)
     interrupted = 0
+    killed_in = []
     for point in range(KILL_POINTS):
         name, template = ("create", fresh) if point % 2 else ("merge", merging)
-        delay = rng.uniform(0.5, durations[name])
+        # Spread over the build; the end is cut off since timings vary from run to run.
+        delay = rng.uniform(0.5, 0.85 * durations[name])
         victim = copy_project(template, tmp_path / f"kill-{point}")
-        interrupted += build_killed_after(victim, delay)
+        if build_killed_after(victim, delay):
+            interrupted += 1
+            killed_in.append(f"{name} {delay:.1f}s: {last_started_node(victim)}")
         result = victim.dbt("build", "--vars", BUILD_VARS, check=False)
         assert result.returncode == 0, (
             f"rerun after a kill at {delay:.2f}s into the {name} build failed:\n"
@@ -127,6 +142,7 @@ def test_sigkill_during_build_then_rerun_equals_an_uninterrupted_build(
         )
         shutil.rmtree(victim.warehouse.parent)
     print(f"kill points: {KILL_POINTS}, really interrupted: {interrupted}, {durations=}")
+    print("\n".join(killed_in))
     assert interrupted >= KILL_POINTS // 2
 
 
@@ -157,7 +173,6 @@ def test_read_only_warehouse_refuses_writes_clearly_and_still_answers_queries(
 ) -> None:
     first, second = two_batches
     source = ingested(tmp_path, first)
-    source.dbt("build", "--vars", BUILD_VARS)
     before = warehouse_state(source.warehouse)
     warehouse = source.warehouse
     with mounted(warehouse, "--bind", str(warehouse)):
@@ -174,8 +189,10 @@ def test_read_only_warehouse_refuses_writes_clearly_and_still_answers_queries(
         assert "Read-only file system" in result.stdout
 
         # Reading goes on.
-        count = source.weblogs("sql", "select count(*) as n from weblogs.network_filter")
-        assert count.returncode == 0
+        count = source.weblogs(
+            "sql", "select count(*) as n from weblogs_raw.access_log_lines", "--format", "csv"
+        )
+        assert count.stdout.splitlines() == ["n", "4000"]
     assert warehouse_state(warehouse) == before
 
 
