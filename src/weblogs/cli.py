@@ -111,14 +111,28 @@ def limits(options: argparse.Namespace) -> Limits:
 
 
 def command_ingest(options: argparse.Namespace) -> int:
-    result = ingest(
-        options.paths,
-        options.warehouse,
-        options.raw_schema,
-        site=options.site,
-        limits=limits(options),
-        progress=print_progress,
-    )
+    from deltalake.exceptions import DeltaError
+
+    try:
+        result = ingest(
+            options.paths,
+            options.warehouse,
+            options.raw_schema,
+            site=options.site,
+            limits=limits(options),
+            progress=print_progress,
+        )
+    except (DeltaError, OSError) as error:
+        if isinstance(error, FileNotFoundError):
+            raise
+        # Each micro-batch is one Delta commit: the one being written left nothing behind.
+        reason = str(error).strip().splitlines()[-1] if str(error).strip() else repr(error)
+        print(
+            f"weblogs ingest: cannot write to the warehouse {options.warehouse}: {reason}; "
+            "the batch being written was not committed, and a rerun lands what is missing",
+            file=sys.stderr,
+        )
+        return 1
     if sys.stderr.isatty() and result.batches:
         sys.stderr.write("\n")
     print(result.summary())

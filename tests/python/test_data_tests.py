@@ -76,3 +76,82 @@ def test_join_keys_fail_on_uncastable_codes_and_low_coverage(
     )
     # One uncastable seed code ("2x9") and coverage of 1 in 2 below the 0.99 threshold.
     assert "FAIL 2" in join_test_line
+
+
+@pytest.mark.e2e
+def test_seed_with_renamed_column_and_duplicated_code_fails_naming_them(
+    project_copy: Project,
+) -> None:
+    seed = project_copy.project_dir / SEED
+    lines = seed.read_text().splitlines()
+    # description renamed to reason_phrase; code 404 listed twice.
+    lines[0] = lines[0].replace("description", "reason_phrase")
+    lines.append(next(line for line in lines if line.startswith("404,")))
+    seed.write_text("\n".join(lines) + "\n")
+
+    project_copy.dbt("seed")
+    result = project_copy.dbt("test", "--select", "http_status_codes", check=False)
+
+    assert result.returncode != 0
+    assert "column description missing (declared string, found nothing)" in result.stdout
+    assert "column reason_phrase added (declared nothing, found string)" in result.stdout
+    failed = {
+        line.split(" FAIL ")[1].split()[1]
+        for line in result.stdout.splitlines()
+        if " FAIL " in line and "START" not in line
+    }
+    assert "unique_http_status_codes_code" in failed
+    assert any(name.startswith("columns_match_declared_http_status_codes") for name in failed)
+
+
+@pytest.mark.e2e
+def test_raw_schema_drift_and_incremental_column_change_fail_loudly(
+    project_copy: Project, tmp_path: Path
+) -> None:
+    import pyarrow as pa
+    from deltalake import DeltaTable, write_deltalake
+
+    log = tmp_path / "access.log"
+    log.write_text('10.0.0.1 - - [01/Aug/1995:00:00:01 -0400] "GET /a HTTP/1.0" 200 1000\n')
+    project_copy.weblogs("ingest", str(log))
+    project_copy.dbt("build", "--vars", "{dq_monitor_severity: warn}")
+
+    # A model that gains a column: on_schema_change 'fail' stops the merge, naming it.
+    model = (
+        project_copy.project_dir
+        / "models"
+        / "intermediate"
+        / ("int_access_requests_deduplicated.sql")
+    )
+    model.write_text(
+        model.read_text().replace(
+            "        line_id as request_id,",
+            "        line_id as request_id,\n        1 as extra_flag,",
+        )
+    )
+    result = project_copy.dbt("run", "--select", "int_access_requests_deduplicated", check=False)
+    assert result.returncode != 0
+    assert "out of sync" in result.stdout and "extra_flag" in result.stdout
+
+    # The bronze table changes under the pipeline: a column dropped, one added, one retyped.
+    bronze = project_copy.warehouse / "weblogs_raw" / "access_log_lines"
+    table = DeltaTable(str(bronze)).to_pyarrow_table()
+    table = table.drop_columns(["line_encoding"]).append_column(
+        "unexpected_column", pa.array(["x"] * table.num_rows)
+    )
+    table = table.set_column(
+        table.schema.get_field_index("line_number"),
+        "line_number",
+        table.column("line_number").cast(pa.int32()),
+    )
+    write_deltalake(str(bronze), table, mode="overwrite", schema_mode="overwrite")
+    result = project_copy.dbt(
+        "test", "--select", "source:apache_logs,test_name:columns_match_declared", check=False
+    )
+    assert result.returncode != 0
+    for message in (
+        "column line_encoding missing (declared string, found nothing)",
+        "column unexpected_column added (declared nothing, found string)",
+        "column line_number retyped (declared bigint, found int)",
+    ):
+        assert message in result.stdout

@@ -20,7 +20,7 @@ from conftest import BIN_DIR
 from weblogs.ingest import ledger_table_path, raw_table_path
 
 # Overridable to run many more kill points outside CI.
-KILL_POINTS = int(os.environ.get("WEBLOGS_KILL_POINTS", "40"))
+KILL_POINTS = int(os.environ.get("WEBLOGS_INGEST_KILL_POINTS", "40"))
 
 
 def ingest_command(warehouse: Path, landing: Path) -> list[str]:

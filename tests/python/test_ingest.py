@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bz2
 import gzip
 import os
 from pathlib import Path
@@ -222,25 +223,30 @@ def test_micro_batches_are_bounded_and_land_the_same_rows(tmp_path: Path) -> Non
     assert max(sizes.column("source_file_count_distinct").to_pylist()) <= 2
 
 
-def test_truncated_gzip_lands_its_complete_lines_and_says_so(tmp_path: Path) -> None:
+@pytest.mark.parametrize("suffix", [".gz", ".bz2"])
+def test_truncated_archive_lands_its_complete_lines_and_says_so(
+    tmp_path: Path, suffix: str
+) -> None:
     warehouse = tmp_path / "warehouse"
-    content = b"".join(f"line {n}\n".encode() for n in range(20_000))
-    whole = gzip.compress(content)
-    damaged = tmp_path / "part.log.gz"
+    # bzip2 decompresses in blocks of 900 kB: the damage must leave whole blocks before it.
+    total = 20_000 if suffix == ".gz" else 400_000
+    content = b"".join(f"line {n}\n".encode() for n in range(total))
+    whole = (gzip.compress if suffix == ".gz" else bz2.compress)(content)
+    damaged = tmp_path / f"part.log{suffix}"
     damaged.write_bytes(whole[: len(whole) // 2])
 
     first = ingest([damaged], warehouse, "raw")
-    assert 0 < first.lines < 20_000
-    assert any("part.log.gz" in problem for problem in first.problems)
+    assert 0 < first.lines < total
+    assert any(f"part.log{suffix}" in problem for problem in first.problems)
     assert [row["status"] for row in ledger(warehouse)] == ["damaged"]
     landed = [row["line"] for row in bronze(warehouse)]
     assert landed == [f"line {n}" for n in range(len(landed))]
 
     # The complete archive arrives: only the rest lands.
-    (tmp_path / "full.log.gz").write_bytes(whole)
-    second = ingest([tmp_path / "full.log.gz"], warehouse, "raw")
-    assert first.lines + second.lines == 20_000
-    assert [row["line"] for row in bronze(warehouse)] == [f"line {n}" for n in range(20_000)]
+    (tmp_path / f"full.log{suffix}").write_bytes(whole)
+    second = ingest([tmp_path / f"full.log{suffix}"], warehouse, "raw")
+    assert first.lines + second.lines == total
+    assert [row["line"] for row in bronze(warehouse)] == [f"line {n}" for n in range(total)]
 
 
 def test_a_file_that_cannot_be_read_is_reported_and_the_others_land(tmp_path: Path) -> None:

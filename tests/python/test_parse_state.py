@@ -73,6 +73,14 @@ def test_leap_second_reads_as_the_next_minute() -> None:
     assert result.tolist() == [epoch("01/Jul/2015:00:00:00 +0000")]
 
 
+def test_second_61_is_not_a_time() -> None:
+    # strptime accepts :61, but UTC never has two leap seconds in one minute.
+    result = udf.parse_state(
+        pd.Series(["31/Dec/2016:23:59:61 +0000", "31/Dec/2016:23:59:60 +0000", None])
+    )
+    assert result.isna().tolist() == [True, False, True]
+
+
 def test_entry_point_maps_each_batch_to_a_batch() -> None:
     batches = [
         pd.Series(["01/Aug/1995:00:00:01 -0400"]),

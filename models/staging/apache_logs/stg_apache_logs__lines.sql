@@ -78,7 +78,8 @@ reasoned as (
     select
         *,
         case
-            when trim(line) = '' then 'blank_line'
+            -- Any white space, tabs included, not only spaces as trim() would.
+            when line rlike '^\\s*$' then 'blank_line'
             when has_field_separator then 'contains_control_character_u0001'
             when not is_matched then {{ access_log_rejection_reason('line') }}
             when content_size_bytes is null then 'content_size_out_of_range'

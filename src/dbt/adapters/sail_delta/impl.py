@@ -15,7 +15,7 @@ from dbt.adapters import __about__ as about
 from dbt.adapters.sail_delta import __version__ as adapter_version
 from dbt.adapters.sail_delta.connections import SailDeltaConnectionManager
 from dbt.adapters.sail_delta.relation import SailDeltaRelation
-from weblogs import catalog, engine
+from weblogs import catalog, engine, run_log
 
 logger = AdapterLogger("SailDelta")
 
@@ -88,3 +88,45 @@ class SailDeltaAdapter(SailAdapter):
         catalog.register_function(self._session(), definition)
         catalog.save_function(self._warehouse(), definition)
         return name
+
+    @available
+    def snapshot_run_start(self, invocation_id: str) -> str:
+        """Remember each table's row count and newest batch, for the run log."""
+        run_log.snapshot(invocation_id, self._warehouse())
+        return ""
+
+    @available
+    def record_run_log(
+        self,
+        invocation_id: str,
+        run_started_at,  # a datetime from dbt's context
+        command: str,
+        target_name: str,
+        schema: str,
+        staging_relation: str,
+        results: list[dict],
+    ) -> int:
+        """Append this invocation's rows to <schema>.run_log and attach it to the session."""
+        start = run_log.run_start(invocation_id)
+        lines = (
+            run_log.count_new_lines(self._session(), staging_relation, start, schema)
+            if staging_relation
+            else {}
+        )
+        written = run_log.record(
+            self._warehouse(),
+            schema,
+            invocation_id,
+            run_started_at,
+            command,
+            target_name,
+            results,
+            lines,
+        )
+        catalog.attach_table(
+            self._session(),
+            schema,
+            run_log.RUN_LOG_TABLE,
+            self._warehouse() / schema / run_log.RUN_LOG_TABLE,
+        )
+        return written
