@@ -98,8 +98,12 @@ def command_sql(options: argparse.Namespace) -> int:
 
 
 def command_generate(options: argparse.Namespace) -> int:
-    from weblogs.generate import write_log
+    from weblogs.generate import write_log, write_replicated_log
 
+    if options.real_log:
+        path = write_replicated_log(Path(options.real_log), Path(options.out), options.lines)
+        print(f"wrote {options.lines:,} lines of {options.real_log}, repeated, to {path}")
+        return 0
     path = write_log(
         Path(options.out), options.lines, log_format=options.log_format, seed=options.seed
     )
@@ -153,7 +157,12 @@ def parser() -> argparse.ArgumentParser:
 
     generate_parser = commands.add_parser("generate", help="write a synthetic access log")
     generate_parser.add_argument("--lines", type=int, default=100_000)
-    generate_parser.add_argument("--format", dest="log_format", default="combined")
+    generate_parser.add_argument(
+        "--format", dest="log_format", choices=["common", "combined"], default="combined"
+    )
+    generate_parser.add_argument(
+        "--real-log", help="instead of synthetic lines, repeat this log's lines to --lines"
+    )
     generate_parser.add_argument("--seed", type=int, default=42)
     generate_parser.add_argument("--out", required=True)
     generate_parser.set_defaults(run=command_generate)
