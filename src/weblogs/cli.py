@@ -111,6 +111,12 @@ def command_generate(options: argparse.Namespace) -> int:
     return 0
 
 
+def command_bench(options: argparse.Namespace) -> int:
+    from weblogs import bench
+
+    return bench.command(options)
+
+
 def command_demo(options: argparse.Namespace) -> int:
     """The whole lab on generated demo logs: generate, ingest, build, verify."""
     from weblogs.generate import write_log
@@ -166,6 +172,15 @@ def parser() -> argparse.ArgumentParser:
     generate_parser.add_argument("--seed", type=int, default=42)
     generate_parser.add_argument("--out", required=True)
     generate_parser.set_defaults(run=command_generate)
+
+    bench_parser = commands.add_parser(
+        "bench",
+        help="time the pipeline beside PySpark, DuckDB and a regex bound on the same input",
+    )
+    from weblogs.bench import add_arguments as add_bench_arguments
+
+    add_bench_arguments(bench_parser)
+    bench_parser.set_defaults(run=command_bench)
 
     demo_parser = commands.add_parser("demo", help="generate demo logs, ingest, build, verify")
     demo_parser.add_argument("--lines", type=int, default=50_000)
