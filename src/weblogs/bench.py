@@ -340,7 +340,7 @@ def parse_size(text: str) -> int:
 
 
 def size_label(lines: int) -> str:
-    if lines >= 1_000_000 and lines % 100_000 == 0:
+    if lines >= 100_000 and lines % 100_000 == 0:
         return f"{lines / 1_000_000:g}M"
     if lines >= 1_000 and lines % 1_000 == 0:
         return f"{lines // 1_000}k"
