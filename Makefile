@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint unit e2e docs lock clean
+.PHONY: setup demo test lint unit e2e bench docs lock clean
 
 setup: $(STAMP)
 
@@ -35,6 +35,12 @@ unit: setup
 
 e2e: setup
 	$(BIN)/python -m pytest -m e2e
+
+# The benchmark (README, "Benchmark"): the pipeline beside PySpark, DuckDB and a regex bound.
+# BENCH_SIZES=2000 for a quick look; the full run takes about half an hour on 2 cores.
+BENCH_SIZES ?= 0.5M,1M,2M,4M
+bench: setup
+	$(BIN)/weblogs bench --sizes $(BENCH_SIZES) --out bench/results.json
 
 docs: setup
 	$(BIN)/dbt docs generate --profiles-dir profiles
