@@ -37,7 +37,7 @@ e2e: setup
 	$(BIN)/python -m pytest -m e2e
 
 # The benchmark (README, "Benchmark"): the pipeline beside PySpark, DuckDB and a regex bound.
-# BENCH_SIZES=2000 for a quick look; the full run takes about half an hour on 2 cores.
+# BENCH_SIZES=2000 for a quick look; the full run took 50 minutes on a busy 2-core machine.
 BENCH_SIZES ?= 0.5M,1M,2M,4M
 bench: setup
 	$(BIN)/weblogs bench --sizes $(BENCH_SIZES) --out bench/results.json
