@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint unit e2e docs lock clean
+.PHONY: setup demo test lint unit e2e bench docs lock clean
 
 setup: $(STAMP)
 
@@ -36,6 +36,12 @@ unit: setup
 e2e: setup
 	$(BIN)/python -m pytest -m e2e
 
+# The benchmark (README, "Benchmark"): the pipeline beside PySpark, DuckDB and a regex bound.
+# BENCH_SIZES=2000 for a quick look; the full run took 50 minutes on a busy 2-core machine.
+BENCH_SIZES ?= 0.5M,1M,2M,4M
+bench: setup
+	$(BIN)/weblogs bench --sizes $(BENCH_SIZES) --out bench/results.json
+
 docs: setup
 	$(BIN)/dbt docs generate --profiles-dir profiles
 	$(BIN)/dbt docs serve --profiles-dir profiles
@@ -43,7 +49,7 @@ docs: setup
 # Re-resolve the lock after changing dependencies in pyproject.toml.
 lock:
 	$(PYTHON) -m venv /tmp/weblogs-lock && /tmp/weblogs-lock/bin/pip install --quiet pip-tools
-	/tmp/weblogs-lock/bin/pip-compile --quiet --extra dev --extra databricks --generate-hashes \
+	/tmp/weblogs-lock/bin/pip-compile --quiet --extra dev --extra databricks --extra bench --generate-hashes \
 		--strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
 
 clean:

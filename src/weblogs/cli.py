@@ -228,13 +228,23 @@ def command_sql(options: argparse.Namespace) -> int:
 
 
 def command_generate(options: argparse.Namespace) -> int:
-    from weblogs.generate import write_log
+    from weblogs.generate import write_log, write_replicated_log
 
+    if options.real_log:
+        path = write_replicated_log(Path(options.real_log), Path(options.out), options.lines)
+        print(f"wrote {options.lines:,} lines of {options.real_log}, repeated, to {path}")
+        return 0
     path = write_log(
         Path(options.out), options.lines, log_format=options.log_format, seed=options.seed
     )
     print(f"wrote {options.lines:,} lines to {path}")
     return 0
+
+
+def command_bench(options: argparse.Namespace) -> int:
+    from weblogs import bench
+
+    return bench.command(options)
 
 
 def command_demo(options: argparse.Namespace) -> int:
@@ -350,10 +360,24 @@ def parser() -> argparse.ArgumentParser:
 
     generate_parser = commands.add_parser("generate", help="write a synthetic access log")
     generate_parser.add_argument("--lines", type=int, default=100_000)
-    generate_parser.add_argument("--format", dest="log_format", default="combined")
+    generate_parser.add_argument(
+        "--format", dest="log_format", choices=["common", "combined"], default="combined"
+    )
+    generate_parser.add_argument(
+        "--real-log", help="instead of synthetic lines, repeat this log's lines to --lines"
+    )
     generate_parser.add_argument("--seed", type=int, default=42)
     generate_parser.add_argument("--out", required=True)
     generate_parser.set_defaults(run=command_generate)
+
+    bench_parser = commands.add_parser(
+        "bench",
+        help="time the pipeline beside PySpark, DuckDB and a regex bound on the same input",
+    )
+    from weblogs.bench import add_arguments as add_bench_arguments
+
+    add_bench_arguments(bench_parser)
+    bench_parser.set_defaults(run=command_bench)
 
     demo_parser = commands.add_parser(
         "demo", parents=[batch_options], help="generate demo logs, ingest, build, verify"

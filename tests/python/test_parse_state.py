@@ -88,3 +88,43 @@ def test_entry_point_maps_each_batch_to_a_batch() -> None:
     ]
     results = list(udf.parse_state_batches(iter(batches)))
     assert [batch.tolist() for batch in results] == [[807249601], [pd.NA, 0]]
+
+
+def random_timestamps(count: int, seed: int) -> list[str | None]:
+    """Apache-shaped timestamps, most valid, many out of range in one field, plus other
+    shapes (one-digit day, lower-case month, colon in the offset) and nulls."""
+    rng = np.random.default_rng(seed)
+    months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    texts: list[str | None] = []
+    for _ in range(count):
+        day = int(rng.choice([rng.integers(1, 29), rng.integers(0, 40)]))
+        year = int(rng.choice([rng.integers(1970, 2040), rng.integers(0, 10000)]))
+        hour, minute = int(rng.integers(0, 26)), int(rng.integers(0, 62))
+        second = int(rng.choice([rng.integers(0, 60), 60, 61]))
+        sign = "+" if rng.random() < 0.5 else "-"
+        offset = int(rng.choice([0, 400, 530, 1200, 1400, int(rng.integers(0, 10000))]))
+        text = f"{day:02d}/{rng.choice(months)}/{year:04d}:{hour:02d}:{minute:02d}:{second:02d}"
+        text += f" {sign}{offset:04d}"
+        shape = rng.random()
+        if shape < 0.02:
+            text = text.lstrip("0")
+        elif shape < 0.04:
+            text = text.lower()
+        elif shape < 0.06:
+            text = text[:-2] + ":" + text[-2:]
+        elif shape < 0.07:
+            texts.append(None)
+            continue
+        texts.append(text)
+    return texts
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_fast_path_agrees_with_pandas_strptime(seed: int) -> None:
+    texts = pd.Series(random_timestamps(4_000, seed), index=range(10, 4_010))
+    fast, exact = udf.parse_state(texts), udf.parse_state_exact(texts)
+    assert fast.dtype == exact.dtype == "Int64"
+    assert fast.index.equals(texts.index)
+    assert fast.isna().sum() > 100  # out-of-range fields are exercised
+    assert fast.notna().sum() > 800  # (a :61 second is no time, so fewer are valid)
+    pd.testing.assert_series_equal(fast, exact)

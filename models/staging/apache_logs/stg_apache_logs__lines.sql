@@ -1,7 +1,21 @@
+{#
+    Parsing is the costly step (a regex and a Python UDF per line): it runs once per line,
+    when its batch arrives, and every model and test downstream reads the stored result.
+#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+    )
+}}
+
 with
 
 access_log_lines as (
     select * from {{ source('apache_logs', 'access_log_lines') }}
+    -- Only batches not parsed yet; a full build parses every batch.
+    where {{ is_after_last_merged_batch('ingest_batch_id') }}
 ),
 
 split_lines as (
