@@ -67,9 +67,9 @@ def last_started_node(project: Project) -> str:
     return started[-1] if started else "(before the first node)"
 
 
-def build_killed_after(project: Project, delay: float) -> bool:
-    """Start `dbt build`, SIGKILL its whole process group after `delay` seconds.
-    True if it was still running (so really interrupted)."""
+def start_build(project: Project) -> tuple[subprocess.Popen, float]:
+    """Start `dbt build` in its own process group; wait until it starts its first node
+    (dbt's start-up, parsing the project, writes nothing) and return when that was."""
     process = subprocess.Popen(
         [str(BIN_DIR / "dbt"), "build", "--vars", BUILD_VARS],
         cwd=project.workdir,
@@ -78,6 +78,25 @@ def build_killed_after(project: Project, delay: float) -> bool:
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
+    log = project.workdir / "logs" / "dbt.log"
+    while process.poll() is None:
+        if log.exists() and " START " in log.read_text(encoding="utf-8", errors="replace"):
+            break
+        time.sleep(0.05)
+    return process, time.monotonic()
+
+
+def node_phase_seconds(project: Project) -> float:
+    """How long an uninterrupted build spends from its first node to its end."""
+    process, first_node_at = start_build(project)
+    assert process.wait(timeout=600) == 0
+    return time.monotonic() - first_node_at
+
+
+def build_killed_after(project: Project, delay: float) -> bool:
+    """Start `dbt build` and SIGKILL its whole process group `delay` seconds after its
+    first node started. True if it was still running (so really interrupted)."""
+    process, _ = start_build(project)
     try:
         process.wait(timeout=delay)
         return False
@@ -116,9 +135,7 @@ def test_sigkill_during_build_then_rerun_equals_an_uninterrupted_build(
     durations = {}
     for name, template in (("create", fresh), ("merge", merging)):
         reference = copy_project(template, tmp_path / f"reference-{name}")
-        started = time.monotonic()
-        reference.dbt("build", "--vars", BUILD_VARS)
-        durations[name] = time.monotonic() - started
+        durations[name] = node_phase_seconds(reference)
         expected[name] = warehouse_state(reference.warehouse)
 
     rng = random.Random(KILL_SEED)
@@ -126,8 +143,8 @@ def test_sigkill_during_build_then_rerun_equals_an_uninterrupted_build(
     killed_in = []
     for point in range(KILL_POINTS):
         name, template = ("create", fresh) if point % 2 else ("merge", merging)
-        # Spread over the build; the end is cut off since timings vary from run to run.
-        delay = rng.uniform(0.5, 0.85 * durations[name])
+        # Spread over the nodes' run; the end is cut off since timings vary between runs.
+        delay = rng.uniform(0.0, 0.9 * durations[name])
         victim = copy_project(template, tmp_path / f"kill-{point}")
         if build_killed_after(victim, delay):
             interrupted += 1
