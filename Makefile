@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint unit e2e docs lock clean
+.PHONY: setup demo test lint unit e2e spark docs lock clean
 
 setup: $(STAMP)
 
@@ -31,10 +31,14 @@ lint: setup
 	WEBLOGS_WAREHOUSE=$$(mktemp -d) $(BIN)/sqlfluff lint models analyses tests
 
 unit: setup
-	$(BIN)/python -m pytest -m "not e2e"
+	$(BIN)/python -m pytest -m "not e2e and not spark and not browser"
 
 e2e: setup
 	$(BIN)/python -m pytest -m e2e
+
+# The project on a local Apache Spark Connect server (JVM), compared with the embedded engine.
+spark: setup
+	$(BIN)/python -m pytest -m spark
 
 docs: setup
 	$(BIN)/dbt docs generate --profiles-dir profiles
