@@ -1,3 +1,4 @@
+{{ depends_on_raw_layer() }}
 with
 
 access_log_lines as (
