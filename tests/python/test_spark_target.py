@@ -176,3 +176,17 @@ def test_one_model_alone_finds_the_udf(spark_project: TargetProject, logs: list[
         "where event_epoch_seconds is not null"
     )[0]["n"]
     assert parsed > 0
+
+
+def test_dbt_without_a_server_fails_with_the_fix(tmp_path: Path) -> None:
+    (tmp_path / "work").mkdir()
+    project = TargetProject(
+        warehouse=tmp_path / "warehouse",
+        workdir=tmp_path / "work",
+        target="spark",
+        spark_port=spark_server.free_port(),
+    )
+    result = project.dbt("run", "--select", "network_filter", check=False)
+    assert result.returncode != 0
+    assert "no Spark Connect server at sc://127.0.0.1:" in result.stdout
+    assert "weblogs spark-server start" in result.stdout
