@@ -93,12 +93,20 @@ def is_listening(host: str, port: int, timeout: float = 1.0) -> bool:
 
 
 def is_alive(pid: int) -> bool:
+    """True while the process runs and is a Spark Connect server: a stale state file whose
+    pid now belongs to another program must never lead to signalling that program."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
+        return False
+    cmdline = Path(f"/proc/{pid}/cmdline")
+    if cmdline.exists():
+        try:
+            return SERVER_CLASS.encode() in cmdline.read_bytes()
+        except OSError:
+            return False
     return True
 
 
@@ -232,7 +240,7 @@ def stop(warehouse: Path, timeout: float = STOP_TIMEOUT_SECONDS) -> bool:
         time.sleep(0.2)
     if is_alive(state.pid):
         os.killpg(state.pid, signal.SIGKILL)
-        _reap(state.pid)
+    _reap(state.pid)
     state_path.unlink(missing_ok=True)
     return True
 
