@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint unit e2e bench docs lock clean
+.PHONY: setup demo test lint unit e2e bench spark browser ci-deps lineage-screenshot docs lock clean
 
 setup: $(STAMP)
 
@@ -21,17 +21,16 @@ $(STAMP): requirements.lock pyproject.toml
 demo: setup
 	$(BIN)/weblogs demo
 
-# Everything CI runs: lint, then every test (unit and end to end).
+# Everything CI runs: lint, then every test (unit, end to end, Apache Spark, browser).
 test: lint
 	$(BIN)/python -m pytest
 
+# ruff, ruff format, sqlfluff and dbt parse, as the pre-commit hooks run them.
 lint: setup
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
-	WEBLOGS_WAREHOUSE=$$(mktemp -d) $(BIN)/sqlfluff lint models analyses tests
+	$(BIN)/pre-commit run --all-files --show-diff-on-failure
 
 unit: setup
-	$(BIN)/python -m pytest -m "not e2e"
+	$(BIN)/python -m pytest -m "not e2e and not spark and not browser"
 
 e2e: setup
 	$(BIN)/python -m pytest -m e2e
@@ -41,6 +40,24 @@ e2e: setup
 BENCH_SIZES ?= 0.5M,1M,2M,4M
 bench: setup
 	$(BIN)/weblogs bench --sizes $(BENCH_SIZES) --out bench/results.json
+
+# The project on a local Apache Spark Connect server (JVM), compared with the embedded engine.
+spark: setup
+	$(BIN)/python -m pytest -m spark
+
+# What the JVM Spark and browser tests need beyond Python: a Java runtime and Chromium
+# (Debian packages, installed only when missing; needs root).
+ci-deps:
+	@command -v java >/dev/null && command -v chromium >/dev/null || { \
+		apt-get update -qq && \
+		apt-get install -y -qq --no-install-recommends openjdk-17-jre-headless chromium; }
+
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
+
+# Refresh docs/lineage.png, the lineage picture in the README.
+lineage-screenshot: setup
+	WEBLOGS_LINEAGE_SCREENSHOT=$(CURDIR)/docs/lineage.png $(BIN)/python -m pytest -m browser
 
 docs: setup
 	$(BIN)/dbt docs generate --profiles-dir profiles

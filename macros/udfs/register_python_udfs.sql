@@ -19,3 +19,14 @@
     {% endif %}
     {{ return('') }}
 {% endmacro %}
+
+
+{% macro spark_connect__register_python_udfs() %}
+    {#- On Spark Connect a Python UDF lives in the client's session, as on Sail. -#}
+    {% if execute %}
+        {% for function_node in graph.functions.values() if function_node.language == 'python' %}
+            {% do spark_connect_register_python_function(function_node) %}
+        {% endfor %}
+    {% endif %}
+    {{ return('') }}
+{% endmacro %}

@@ -1,7 +1,6 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='merge',
         unique_key='request_id',
         skip_matched_step=true,
         merge_lower_bound_column='event_date',

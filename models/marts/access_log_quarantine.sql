@@ -1,7 +1,6 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='merge',
         unique_key='line_id',
         skip_matched_step=true,
         on_schema_change='fail',

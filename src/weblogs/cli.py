@@ -7,9 +7,10 @@ import csv
 import json
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
-from weblogs import engine
+from weblogs import engine, spark_server
 from weblogs.ingest import IngestError, Limits, ingest, print_progress
 from weblogs.runner import RunLockedError
 
@@ -20,6 +21,52 @@ DEMO_LOG = DEMO_LANDING / "access.log"
 DEFAULT_LANDING = "landing"
 # The lab's verification queries, kept as dbt analyses.
 VERIFICATION_ANALYSES = ("pipeline_reconciliation", "lab_verification", "lab_status_summary")
+TARGET_ENV = "WEBLOGS_TARGET"
+DATABRICKS_ENV = ("DATABRICKS_HOST", "DATABRICKS_HTTP_PATH", "DATABRICKS_TOKEN")
+
+
+class UsageError(Exception):
+    """A command that cannot run as asked; the message says what to do instead."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """A dbt target of the project's profile: its name and adapter type."""
+
+    name: str
+    type: str
+
+
+def profiles_path() -> Path:
+    folder = os.environ.get("DBT_PROFILES_DIR") or str(PROJECT_DIR / "profiles")
+    return Path(folder) / "profiles.yml"
+
+
+def resolve_target(name: str | None) -> Target:
+    """The named target (else $WEBLOGS_TARGET, else the profile's default) from the profile."""
+    import yaml
+
+    path = profiles_path()
+    try:
+        profile = yaml.safe_load(path.read_text(encoding="utf-8"))["weblogs"]
+        outputs = profile["outputs"]
+    except (OSError, KeyError, TypeError, yaml.YAMLError) as error:
+        raise UsageError(f"cannot read the weblogs profile from {path}: {error}") from None
+    chosen = name or os.environ.get(TARGET_ENV) or profile.get("target", "local")
+    if chosen not in outputs:
+        raise UsageError(
+            f"no target {chosen!r} in the weblogs profile ({path}); targets: {', '.join(outputs)}"
+        )
+    return Target(name=chosen, type=str(outputs[chosen].get("type", "")))
+
+
+def check_credentials(target: Target) -> None:
+    if target.type == "databricks":
+        missing = [name for name in DATABRICKS_ENV if not os.environ.get(name)]
+        if missing:
+            raise UsageError(
+                f"target {target.name} needs Databricks credentials: set {', '.join(missing)}"
+            )
 
 
 def byte_size(text: str) -> int:
@@ -37,45 +84,70 @@ def byte_size(text: str) -> int:
 
 
 def dbt_environment(warehouse: Path) -> None:
-    """Point dbt at this project's profiles and the chosen warehouse."""
+    """Point dbt at this project's profiles and the chosen warehouse (and at the Spark
+    Connect server started for it, unless $WEBLOGS_SPARK_HOST/PORT say otherwise)."""
     os.environ.setdefault("DBT_PROFILES_DIR", str(PROJECT_DIR / "profiles"))
     os.environ.setdefault("DBT_PROJECT_DIR", str(PROJECT_DIR))
     os.environ[engine.WAREHOUSE_ENV] = str(warehouse)
+    host, port = spark_server.configured_address(warehouse)
+    os.environ.setdefault(spark_server.HOST_ENV, host)
+    os.environ.setdefault(spark_server.PORT_ENV, str(port))
 
 
-def invoke_dbt(args: list[str], warehouse: Path):  # returns dbt's dbtRunnerResult
+def invoke_dbt(args: list[str], warehouse: Path, target: Target):  # dbt's dbtRunnerResult
     """Run dbt in this process, so it shares the embedded engine with the caller."""
     from dbt.cli.main import dbtRunner
 
+    check_credentials(target)
     dbt_environment(warehouse)
-    return dbtRunner().invoke(args)
+    return dbtRunner().invoke([*args, "--target", target.name])
 
 
-def run_dbt(args: list[str], warehouse: Path) -> int:
-    return 0 if invoke_dbt(args, warehouse).success else 1
+def run_dbt(args: list[str], warehouse: Path, target: Target) -> int:
+    return 0 if invoke_dbt(args, warehouse, target).success else 1
 
 
-def run_dbt_process(args: list[str], warehouse: Path) -> int:
+def run_dbt_process(args: list[str], warehouse: Path, target: Target) -> int:
     """Run dbt in a child process: memory is returned after every build of a long-running
     `weblogs run` (in process it grew by about 18 MB per build), and the child has its own
     session, so a Ctrl-C meant for the run does not abort the build in progress."""
     import subprocess
 
+    check_credentials(target)
     dbt_environment(warehouse)
     dbt = Path(sys.executable).parent / "dbt"
-    return subprocess.run([str(dbt), *args], start_new_session=True).returncode
+    command = [str(dbt), *args, "--target", target.name]
+    return subprocess.run(command, start_new_session=True).returncode
 
 
-def compiled_analyses(names: tuple[str, ...], warehouse: Path) -> dict[str, str]:
+def compiled_analyses(names: tuple[str, ...], warehouse: Path, target: Target) -> dict[str, str]:
     """SQL of dbt analyses, compiled for the current target."""
-    result = invoke_dbt(["--log-level", "none", "compile", "--select", *names], warehouse)
+    result = invoke_dbt(["--log-level", "none", "compile", "--select", *names], warehouse, target)
     if not result.success:
         raise RuntimeError(f"dbt compile of {', '.join(names)} failed")
     return {run.node.name: run.node.compiled_code for run in result.result.results}
 
 
-def query(sql: str, warehouse: Path) -> tuple[list[str], list[tuple]]:
-    spark = engine.spark_session(warehouse)
+def session(warehouse: Path, target: Target):  # a pyspark SparkSession
+    """A Spark session on the target's engine: embedded Sail or the Spark Connect server."""
+    if target.type == "sail_delta":
+        try:
+            import pysail  # noqa: F401
+        except ImportError:
+            raise UsageError(
+                "the embedded engine (pysail) is not installed: run `make setup`"
+            ) from None
+        return engine.spark_session(warehouse)
+    if target.type == "spark_connect":
+        return spark_server.session(warehouse)
+    raise UsageError(
+        f"target {target.name} ({target.type}) is reached through dbt only: "
+        f"use `weblogs build --target {target.name}` or `dbt show --target {target.name}`"
+    )
+
+
+def query(sql: str, warehouse: Path, target: Target) -> tuple[list[str], list[tuple]]:
+    spark = session(warehouse, target)
     frame = spark.sql(sql)
     rows = frame.collect()
     return frame.columns, [tuple(row) for row in rows]
@@ -110,6 +182,32 @@ def limits(options: argparse.Namespace) -> Limits:
     )
 
 
+def bronze_of(options: argparse.Namespace):  # a weblogs.ingest.DeltaBronze or alike
+    """Where the target's bronze lives: Delta on the embedded engine, parquet through the
+    Spark Connect server; on Databricks a streaming table that weblogs does not write."""
+    target = options.target
+    if target.type == "sail_delta":
+        return None  # the default: Delta in the warehouse folder
+    if target.type == "spark_connect":
+        from weblogs.spark_ingest import SparkBronze
+
+        return SparkBronze(session(options.warehouse, target), options.raw_schema)
+    if target.type == "databricks":
+        raise UsageError(
+            "on Databricks the bronze table is a streaming table reading the landing "
+            f"volume: copy the files there and run `weblogs build --target {target.name}`"
+        )
+    raise UsageError(f"weblogs does not land files for targets of type {target.type}")
+
+
+def require_embedded(options: argparse.Namespace, command: str) -> None:
+    if options.target.type != "sail_delta":
+        raise UsageError(
+            f"weblogs {command} works on the embedded engine's Delta tables; "
+            f"target {options.target.name} is {options.target.type}"
+        )
+
+
 def command_ingest(options: argparse.Namespace) -> int:
     from deltalake.exceptions import DeltaError
 
@@ -121,6 +219,7 @@ def command_ingest(options: argparse.Namespace) -> int:
             site=options.site,
             limits=limits(options),
             progress=print_progress,
+            bronze=bronze_of(options),
         )
     except (DeltaError, OSError) as error:
         if isinstance(error, FileNotFoundError):
@@ -143,7 +242,7 @@ def command_build(options: argparse.Namespace) -> int:
     from weblogs.runner import run_lock
 
     with run_lock(options.warehouse, wait=True):
-        return run_dbt(["build", *options.dbt_args], options.warehouse)
+        return run_dbt(["build", *options.dbt_args], options.warehouse, options.target)
 
 
 def command_run(options: argparse.Namespace) -> int:
@@ -154,9 +253,12 @@ def command_run(options: argparse.Namespace) -> int:
     landing = Path(options.landing).expanduser().resolve()
     if not landing.is_dir():
         raise FileNotFoundError(f"no such landing folder: {landing}")
+    target = options.target
+    if options.compact_every:
+        require_embedded(options, "run --compact-every")
 
     def build() -> bool:
-        return run_dbt_process(["build", *options.dbt_args], options.warehouse) == 0
+        return run_dbt_process(["build", *options.dbt_args], options.warehouse, target) == 0
 
     def compact() -> None:
         for table in compact_warehouse(options.warehouse, retain_hours=options.retain_hours):
@@ -172,6 +274,7 @@ def command_run(options: argparse.Namespace) -> int:
         compact_every=options.compact_every,
         compact=compact,
         stop=stop,
+        bronze=bronze_of(options),
     )
     with run_lock(options.warehouse, wait=options.wait), stop.installed():
         if options.every:
@@ -191,6 +294,7 @@ def command_run(options: argparse.Namespace) -> int:
 def command_status(options: argparse.Namespace) -> int:
     from weblogs.status import collect
 
+    require_embedded(options, "status")
     landing = Path(options.landing).expanduser().resolve() if options.landing else None
     print(collect(options.warehouse, options.raw_schema, landing).render())
     return 0
@@ -200,6 +304,7 @@ def command_compact(options: argparse.Namespace) -> int:
     from weblogs.compaction import compact_warehouse
     from weblogs.runner import run_lock
 
+    require_embedded(options, "compact")
     with run_lock(options.warehouse, wait=True):
         done = compact_warehouse(
             options.warehouse,
@@ -218,7 +323,7 @@ def command_sql(options: argparse.Namespace) -> int:
     from pyspark.errors import PySparkException
 
     try:
-        columns, rows = query(options.query, options.warehouse)
+        columns, rows = query(options.query, options.warehouse, options.target)
     except PySparkException as error:
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
         print(f"weblogs sql: {first_line}", file=sys.stderr)
@@ -261,10 +366,29 @@ def command_demo(options: argparse.Namespace) -> int:
     if command_run(options) != 0:
         print("dbt build failed", file=sys.stderr)
         return 1
-    analyses = compiled_analyses(VERIFICATION_ANALYSES, options.warehouse)
+    analyses = compiled_analyses(VERIFICATION_ANALYSES, options.warehouse, options.target)
     for name in VERIFICATION_ANALYSES:
         print(f"\n{name}:")
-        print_rows(*query(analyses[name], options.warehouse), "table")
+        print_rows(*query(analyses[name], options.warehouse, options.target), "table")
+    return 0
+
+
+def command_spark_server(options: argparse.Namespace) -> int:
+    """Start, stop or show the local Apache Spark Connect server of the warehouse."""
+    if options.action == "start":
+        state = spark_server.start(options.warehouse, port=options.port)
+        print(f"Spark Connect server on {state.url} (pid {state.pid}, log {state.log})")
+        if state.port != spark_server.DEFAULT_PORT:
+            print(f"for plain dbt: export {spark_server.PORT_ENV}={state.port}")
+    elif options.action == "stop":
+        stopped = spark_server.stop(options.warehouse)
+        print("stopped the Spark Connect server" if stopped else "no Spark Connect server ran")
+    else:
+        state = spark_server.status(options.warehouse)
+        if state is None:
+            print("no Spark Connect server runs for this warehouse")
+            return 1
+        print(f"Spark Connect server on {state.url} (pid {state.pid}, log {state.log})")
     return 0
 
 
@@ -277,6 +401,12 @@ def parser() -> argparse.ArgumentParser:
         help=f"warehouse folder (default: ${engine.WAREHOUSE_ENV} or ./warehouse)",
     )
     root.add_argument("--raw-schema", default=RAW_SCHEMA, help="schema of the bronze table")
+    root.add_argument(
+        "--target",
+        default=None,
+        help=f"dbt target of profiles/profiles.yml: local, spark or databricks "
+        f"(default: ${TARGET_ENV} or the profile's default, local)",
+    )
     commands = root.add_subparsers(dest="command", required=True)
 
     batch_options = argparse.ArgumentParser(add_help=False)
@@ -385,6 +515,18 @@ def parser() -> argparse.ArgumentParser:
     demo_parser.add_argument("--lines", type=int, default=50_000)
     demo_parser.add_argument("--demo-dir", default=".")
     demo_parser.set_defaults(run=command_demo)
+
+    server_parser = commands.add_parser(
+        "spark-server", help="start, stop or show a local Apache Spark Connect server"
+    )
+    server_parser.add_argument("action", choices=["start", "stop", "status"])
+    server_parser.add_argument(
+        "--port",
+        type=int,
+        default=spark_server.DEFAULT_PORT,
+        help=f"port on 127.0.0.1 (default {spark_server.DEFAULT_PORT}; 0 picks a free one)",
+    )
+    server_parser.set_defaults(run=command_spark_server)
     return root
 
 
@@ -403,8 +545,16 @@ def main(argv: list[str] | None = None) -> int:
     options = parse_arguments(argv)
     options.warehouse = options.warehouse or engine.warehouse_path()
     try:
+        options.target = resolve_target(options.target)
         return options.run(options)
-    except (FileNotFoundError, IngestError, RunLockedError, ValueError) as error:
+    except (
+        FileNotFoundError,
+        IngestError,
+        RunLockedError,
+        ValueError,
+        UsageError,
+        spark_server.SparkServerError,
+    ) as error:
         print(f"weblogs: {error}", file=sys.stderr)
         return 2
 

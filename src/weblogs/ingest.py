@@ -680,7 +680,7 @@ def _status_entry(offer: Offer, status: str, size: int, mtime_ns: int, message: 
 # --- landing batches ----------------------------------------------------------------------
 
 
-def _bronze_batch(pieces: list[Piece], batch_id: int, ingested_at: datetime) -> pa.Table:
+def bronze_batch(pieces: list[Piece], batch_id: int, ingested_at: datetime) -> pa.Table:
     columns: dict[str, list] = {name: [] for name in RAW_SCHEMA.names}
     for piece in pieces:
         count = len(piece.texts)
@@ -717,7 +717,7 @@ def _land(warehouse: Path, raw_schema: str, pieces: list[Piece], batch_id: int) 
     carried = json.dumps({"batch_id": batch_id, "entries": [e.to_json() for e in entries]})
     write_deltalake(
         str(raw_table_path(warehouse, raw_schema)),
-        _bronze_batch(pieces, batch_id, ingested_at),
+        bronze_batch(pieces, batch_id, ingested_at),
         mode="append",
         commit_properties=CommitProperties(
             custom_metadata={METADATA_KEY: carried},
@@ -727,6 +727,25 @@ def _land(warehouse: Path, raw_schema: str, pieces: list[Piece], batch_id: int) 
     fault_point("after-bronze-commit")
     _append_ledger(ledger_table_path(warehouse, raw_schema), entries)
     return entries
+
+
+class DeltaBronze:
+    """Bronze as a Delta table: each batch one commit that carries its ledger entries."""
+
+    def __init__(self, warehouse: Path, raw_schema: str) -> None:
+        self.warehouse, self.raw_schema = warehouse, raw_schema
+
+    def load_ledger(self) -> Ledger:
+        return load_ledger(self.warehouse, self.raw_schema)
+
+    def committed_batch_id(self) -> int:
+        return committed_batch_id(raw_table_path(self.warehouse, self.raw_schema))
+
+    def land(self, pieces: list[Piece], batch_id: int) -> list[LedgerEntry]:
+        return _land(self.warehouse, self.raw_schema, pieces, batch_id)
+
+    def record(self, notes: list[LedgerEntry]) -> None:
+        _append_ledger(ledger_table_path(self.warehouse, self.raw_schema), notes)
 
 
 @contextmanager
@@ -754,6 +773,7 @@ def ingest_offers(
     after_batch: Callable[[int], None] | None = None,
     should_stop: Callable[[], bool] = lambda: False,
     progress: Progress | None = None,
+    bronze: DeltaBronze | None = None,
 ) -> IngestResult:
     """Land the new lines of the offered files in micro-batches bounded by `limits`.
 
@@ -765,8 +785,9 @@ def ingest_offers(
     result = IngestResult()
     total_bytes = sum(_size(offer.path) for offer in offers)
     with warehouse_lock(warehouse):
-        ledger = load_ledger(warehouse, raw_schema)
-        next_batch = committed_batch_id(raw_table_path(warehouse, raw_schema)) + 1
+        bronze = bronze or DeltaBronze(warehouse, raw_schema)
+        ledger = bronze.load_ledger()
+        next_batch = bronze.committed_batch_id() + 1
         batch: list[Piece] = []
         notes: list[LedgerEntry] = []
         files_done: set[str] = set()
@@ -775,7 +796,7 @@ def ingest_offers(
             nonlocal batch, next_batch
             if not batch:
                 return
-            entries = _land(warehouse, raw_schema, batch, next_batch)
+            entries = bronze.land(batch, next_batch)
             result.batches.append(next_batch)
             files_done.update(entry.source_file for entry in entries)
             result.files = len(files_done)
@@ -827,7 +848,7 @@ def ingest_offers(
         else:
             # A duplicate may point at content planned but not landed: find it again later.
             notes = [note for note in notes if note.status != "duplicate"]
-        _append_ledger(ledger_table_path(warehouse, raw_schema), notes)
+        bronze.record(notes)
         for offer in offers:
             seen = ledger.last_seen(offer.site, str(offer.path))
             if seen is None or seen.pending_bytes > 0:
@@ -855,11 +876,12 @@ def ingest(
     site: str = DEFAULT_SITE,
     limits: Limits = Limits(),
     progress: Progress | None = None,
+    bronze: DeltaBronze | None = None,
 ) -> IngestResult:
     """Land the new lines of the given files and folders (all of one site)."""
     check_site(site)
     offers = [Offer(path, site) for path in expand_paths(paths)]
-    return ingest_offers(offers, warehouse, raw_schema, limits, progress=progress)
+    return ingest_offers(offers, warehouse, raw_schema, limits, progress=progress, bronze=bronze)
 
 
 def print_progress(result: IngestResult, total_bytes: int, files: int) -> None:

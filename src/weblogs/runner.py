@@ -23,14 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from weblogs import catalog
-from weblogs.ingest import (
-    IngestResult,
-    Limits,
-    committed_batch_id,
-    ingest_offers,
-    landing_offers,
-    raw_table_path,
-)
+from weblogs.ingest import DeltaBronze, IngestResult, Limits, ingest_offers, landing_offers
 
 STATE_FILE = "run_state.json"
 RUN_LOCK = ".run.lock"
@@ -141,6 +134,10 @@ class Runner:
     say: Callable[[str], None] = print
     stop: StopFlag = field(default_factory=StopFlag)
     report: RunReport = field(default_factory=RunReport)
+    bronze: DeltaBronze | None = None
+
+    def __post_init__(self) -> None:
+        self.bronze = self.bronze or DeltaBronze(self.warehouse, self.raw_schema)
 
     def _build_through(self, batch_id: int) -> bool:
         started = time.monotonic()
@@ -159,7 +156,7 @@ class Runner:
     def catch_up(self) -> None:
         """Build if bronze holds batches the models have not been built through (a run that
         stopped between landing a batch and building it)."""
-        committed = committed_batch_id(raw_table_path(self.warehouse, self.raw_schema))
+        committed = self.bronze.committed_batch_id()
         if committed > built_through(self.warehouse):
             self.say(f"models are behind bronze (batch {committed}): building")
             self._build_through(committed)
@@ -175,6 +172,7 @@ class Runner:
             self.limits,
             after_batch=self._after_batch,
             should_stop=self.stop,
+            bronze=self.bronze,
         )
         self.report.lines += result.lines
         if result.batches or result.duplicates or result.problems:

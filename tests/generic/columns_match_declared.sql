@@ -5,7 +5,7 @@
 #}
 {% test columns_match_declared(model) %}
     {%- set problems = [] -%}
-    {%- if execute -%}
+    {%- if execute and flags.INTROSPECT is not sameas false -%}
         {%- set declared = {} -%}
         {%- for column in columns_match_declared_node(model).columns.values() -%}
             {%- do declared.update({column.name | lower: (column.data_type or '') | lower}) -%}

@@ -57,3 +57,66 @@ def test_sql_error_is_one_clear_line(tmp_path: Path, capsys) -> None:
     assert code == 1
     error = capsys.readouterr().err
     assert error.startswith("weblogs sql: ") and len(error.strip().splitlines()) == 1
+
+
+def test_every_command_takes_a_target() -> None:
+    for command in (["ingest", "x.log"], ["build"], ["sql", "select 1"], ["demo"]):
+        assert cli.parse_arguments(["--target", "spark", *command]).target == "spark"
+    assert cli.parse_arguments(["spark-server", "start", "--port", "0"]).port == 0
+
+
+def test_unknown_target_names_the_known_ones(tmp_path: Path, capsys) -> None:
+    code = cli.main(["--warehouse", str(tmp_path), "--target", "prod", "sql", "select 1"])
+    assert code == 2
+    error = capsys.readouterr().err.strip()
+    assert error.startswith("weblogs: no target 'prod' in the weblogs profile")
+    assert error.endswith("targets: local, spark, databricks")
+
+
+def test_target_from_the_environment(monkeypatch) -> None:
+    monkeypatch.setenv(cli.TARGET_ENV, "spark")
+    assert cli.resolve_target(None) == cli.Target(name="spark", type="spark_connect")
+    monkeypatch.delenv(cli.TARGET_ENV)
+    assert cli.resolve_target(None) == cli.Target(name="local", type="sail_delta")
+
+
+def test_databricks_without_credentials_is_one_line(tmp_path: Path, capsys, monkeypatch) -> None:
+    for name in cli.DATABRICKS_ENV:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DATABRICKS_HOST", "adb-1.azuredatabricks.net")
+    code = cli.main(["--warehouse", str(tmp_path), "--target", "databricks", "build"])
+    assert code == 2
+    assert capsys.readouterr().err == (
+        "weblogs: target databricks needs Databricks credentials: "
+        "set DATABRICKS_HTTP_PATH, DATABRICKS_TOKEN\n"
+    )
+
+
+def test_ingest_on_databricks_points_to_the_landing_volume(tmp_path: Path, capsys) -> None:
+    log = tmp_path / "access.log"
+    log.write_text("x\n")
+    code = cli.main(["--warehouse", str(tmp_path), "--target", "databricks", "ingest", str(log)])
+    assert code == 2
+    assert "streaming table reading the landing volume" in capsys.readouterr().err
+
+
+def test_spark_target_without_a_server_says_how_to_start_one(
+    tmp_path: Path, capsys, monkeypatch
+) -> None:
+    from weblogs import spark_server
+
+    monkeypatch.setenv(spark_server.PORT_ENV, str(spark_server.free_port()))
+    code = cli.main(["--warehouse", str(tmp_path), "--target", "spark", "sql", "select 1"])
+    assert code == 2
+    error = capsys.readouterr().err
+    assert "no Spark Connect server at sc://127.0.0.1:" in error
+    assert "weblogs spark-server start" in error
+
+
+def test_spark_server_needs_java(tmp_path: Path, capsys, monkeypatch) -> None:
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))  # no java on it
+    code = cli.main(["--warehouse", str(tmp_path), "spark-server", "start"])
+    assert code == 2
+    assert "needs Java 17 or newer" in capsys.readouterr().err
+    assert not (tmp_path / "_spark" / "server.json").exists()

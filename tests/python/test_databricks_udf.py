@@ -49,3 +49,97 @@ def test_function_node_renders_as_a_pandas_python_udf(databricks_manifest: dict)
     udf_source = Path(node["original_file_path"])
     project_file = Path(__file__).resolve().parents[2] / udf_source
     assert body.strip().removesuffix("$$").strip() == project_file.read_text().strip()
+
+
+@pytest.fixture(scope="module")
+def databricks_compiled(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`dbt compile` for the databricks target, offline: no cache population and no
+    introspection, so no connection is opened (the credentials are placeholders)."""
+    workdir = tmp_path_factory.mktemp("databricks-compile")
+    project = Project(warehouse=workdir / "warehouse", workdir=workdir)
+    result = project.dbt(
+        "compile", "--target", "databricks", "--no-populate-cache", "--no-introspect"
+    )
+    assert "Found 9 models" in result.stdout  # 8 on every target, plus the Databricks raw layer
+    return workdir / "target"
+
+
+def test_compile_succeeds_offline(databricks_compiled: Path) -> None:
+    manifest = json.loads((databricks_compiled / "manifest.json").read_text())
+    compiled = databricks_compiled / "compiled" / "weblogs"
+    models = {
+        path.stem for path in compiled.glob("models/**/*.sql") if path.parent.suffix != ".yml"
+    }
+    assert models == {
+        "access_log_lines_stream",
+        "stg_apache_logs__lines",
+        "int_access_requests_deduplicated",
+        "int_access_requests_enriched",
+        "network_filter",
+        "requests_by_status",
+        "access_log_quarantine",
+        "access_log_late_arrivals",
+        "data_quality_monitors",
+    }
+    # The merge models compile to their full-build SQL without asking for the table.
+    merge_model = (
+        compiled / "models/intermediate/int_access_requests_deduplicated.sql"
+    ).read_text()
+    assert "and true" in " ".join(merge_model.split())
+    nodes = manifest["nodes"]
+    for mart in ("network_filter", "requests_by_status", "access_log_quarantine"):
+        config = nodes[f"model.weblogs.{mart}"]["config"]
+        assert config["file_format"] == "delta"
+        assert config["tblproperties"] == {
+            "delta.autoOptimize.optimizeWrite": "true",
+            "delta.autoOptimize.autoCompact": "true",
+        }
+    assert nodes["model.weblogs.network_filter"]["config"]["liquid_clustered_by"] == [
+        "event_date",
+        "site",
+    ]
+    assert (
+        nodes["model.weblogs.int_access_requests_deduplicated"]["config"]["incremental_strategy"]
+        == "merge"
+    )
+
+
+def test_raw_layer_is_a_streaming_table_behind_the_source(databricks_compiled: Path) -> None:
+    manifest = json.loads((databricks_compiled / "manifest.json").read_text())
+    stream = manifest["nodes"]["model.weblogs.access_log_lines_stream"]
+    source = manifest["sources"]["source.weblogs.apache_logs.access_log_lines"]
+    assert stream["config"]["materialized"] == "streaming_table"
+    assert (
+        stream["relation_name"]
+        == source["relation_name"]
+        == "`main`.`weblogs_raw`.`access_log_lines`"
+    )
+    sql = " ".join(stream["compiled_code"].split())
+    assert (
+        "from stream read_files( '/Volumes/main/weblogs/landing/', format => 'binaryFile' )" in sql
+    )
+    assert "`main`.`weblogs`.`line_occurrences`(" in sql
+    # Staging runs after the streaming table although it reads bronze through the source.
+    staging = manifest["nodes"]["model.weblogs.stg_apache_logs__lines"]
+    assert "model.weblogs.access_log_lines_stream" in staging["depends_on"]["nodes"]
+
+
+def test_both_functions_render_as_pandas_python_udfs(databricks_compiled: Path) -> None:
+    manifest = json.loads((databricks_compiled / "manifest.json").read_text())
+    expected = {
+        "parse_state": "(timestamp_text string) returns bigint language python "
+        "parameter style pandas handler 'parse_state_batches'",
+        "line_occurrences": "(lines array<string>) returns array<bigint> language python "
+        "parameter style pandas handler 'line_occurrences_batches'",
+    }
+    for name, signature in expected.items():
+        node = manifest["functions"][f"function.weblogs.{name}"]
+        function_node = json.loads(json.dumps(node), object_hook=lambda d: type("N", (), d))
+        sql = render_macro(
+            manifest,
+            "macro.weblogs.databricks_vectorized_python_udf_sql",
+            function_node,
+            f"main.weblogs.{name}",
+        )
+        header = " ".join(sql.split("as $$", 1)[0].split())
+        assert header == f"create or replace function main.weblogs.{name}{signature}"

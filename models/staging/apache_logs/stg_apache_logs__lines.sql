@@ -1,3 +1,4 @@
+{{ depends_on_raw_layer() }}
 {#
     Parsing is the costly step (a regex and a Python UDF per line): it runs once per line,
     when its batch arrives, and every model and test downstream reads the stored result.
