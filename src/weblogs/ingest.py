@@ -121,7 +121,6 @@ class IngestResult:
     latin1_lines: int = 0
     bytes: int = 0
     duplicates: int = 0
-    unchanged: int = 0
     held_back: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
@@ -549,11 +548,23 @@ def _decoded_piece(context: bytes, data: bytes) -> tuple[pa.Array, pa.Array, np.
     return lines, encodings, numbers[len(context_lines) :]
 
 
+def nothing_new(seen: LedgerEntry | None, stat: os.stat_result, settled: bool) -> bool:
+    """Whether a file can be skipped unread: the ledger saw it at this size and time, and
+    nothing of it is waiting (or what waits is an unfinished line that has not settled, or
+    the rest of a damaged archive)."""
+    return (
+        seen is not None
+        and (seen.file_size, seen.file_mtime_ns) == (stat.st_size, stat.st_mtime_ns)
+        and (seen.pending_bytes == 0 or seen.status == "damaged" or not settled)
+    )
+
+
 def file_pieces(
     offer: Offer, ledger: Ledger, limits: Limits, now: float | None = None
 ) -> Iterator[Piece | LedgerEntry]:
     """The new lines of one file as pieces of at most limits.max_bytes, then (if nothing
-    landed) one entry saying why: duplicate, empty, unreadable or unchanged.
+    landed) one entry saying why: duplicate, empty or unreadable. A file unchanged since the
+    ledger last saw it yields nothing and is not read.
 
     The ledger is updated as pieces are planned, so a copy offered later in the same run is
     recognised before anything is committed.
@@ -566,14 +577,9 @@ def file_pieces(
     except OSError as error:
         yield _status_entry(offer, "unreadable", 0, 0, message=f"{error}")
         return
-    seen = ledger.last_seen(site, source)
     settled = now - stat.st_mtime >= limits.settle_seconds
-    if (
-        seen is not None
-        and (seen.file_size, seen.file_mtime_ns) == (stat.st_size, stat.st_mtime_ns)
-        and (seen.pending_bytes == 0 or seen.status == "damaged" or not settled)
-    ):
-        return  # unchanged since it was last looked at
+    if nothing_new(ledger.last_seen(site, source), stat, settled):
+        return
     recorded_at = datetime.now(UTC)
 
     def entry_for(status: str, **values) -> LedgerEntry:

@@ -9,10 +9,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from weblogs.ingest import (
-    LedgerEntry,
+    Limits,
     committed_batch_id,
     landing_offers,
     load_ledger,
+    nothing_new,
     raw_table_path,
 )
 from weblogs.runner import built_through
@@ -80,14 +81,6 @@ def _age(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
-def _pending(entry: LedgerEntry | None, size: int, mtime_ns: int) -> bool:
-    if entry is None:
-        return True
-    if (entry.file_size, entry.file_mtime_ns) != (size, mtime_ns):
-        return True
-    return entry.pending_bytes > 0 and entry.status not in ("damaged",)
-
-
 def collect(
     warehouse: Path, raw_schema: str, landing: Path | None, models_schema: str = "weblogs"
 ) -> Status:
@@ -110,7 +103,8 @@ def collect(
         for offer in landing_offers(landing):
             stat = offer.path.stat()
             seen = ledger.last_seen(offer.site, str(offer.path)) if ledger else None
-            if _pending(seen, stat.st_size, stat.st_mtime_ns):
+            settled = now - stat.st_mtime >= Limits().settle_seconds
+            if not nothing_new(seen, stat, settled):
                 status.pending_files.append((offer.path, stat.st_size, now - stat.st_mtime))
     for table in COUNTED_TABLES:
         try:
