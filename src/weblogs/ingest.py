@@ -78,9 +78,8 @@ LEDGER_SCHEMA = pa.schema(
     ]
 )
 
-# Statuses of ledger entries: the first two landed lines, the rest did not.
+# Ledger statuses that landed lines (the others, duplicate, empty and unreadable, did not).
 LANDED = ("ingested", "damaged")
-STATUSES = (*LANDED, "duplicate", "empty", "unreadable")
 
 _OPENERS = {".gz": gzip.open, ".bz2": bz2.open}
 _SITE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -775,7 +774,6 @@ def ingest_offers(
     raw_schema: str,
     limits: Limits = Limits(),
     *,
-    max_batches: int | None = None,
     after_batch: Callable[[int], None] | None = None,
     should_stop: Callable[[], bool] = lambda: False,
     progress: Progress | None = None,
@@ -784,8 +782,8 @@ def ingest_offers(
     """Land the new lines of the offered files in micro-batches bounded by `limits`.
 
     Each micro-batch is one bronze commit; `after_batch(batch_id)` runs after each (the
-    trigger of `weblogs run` builds the models there). `max_batches` and `should_stop`
-    end the drain early; what was not landed stays pending for the next call.
+    trigger of `weblogs run` builds the models there). `should_stop` ends the drain early;
+    what was not landed stays pending for the next call.
     """
     offers = list(offers)
     result = IngestResult()
@@ -826,11 +824,8 @@ def ingest_offers(
             size = sum(p.size for p in batch) + piece.size
             return bool(batch) and (len(files) > limits.max_files or size > limits.max_bytes)
 
-        def budget_spent() -> bool:
-            return should_stop() or (max_batches is not None and len(result.batches) >= max_batches)
-
         for offer in offers:
-            if budget_spent():
+            if should_stop():
                 break
             for item in file_pieces(offer, ledger, limits):
                 if isinstance(item, LedgerEntry):
@@ -842,13 +837,13 @@ def ingest_offers(
                     continue
                 if batch_full(item):
                     flush()
-                    if budget_spent():
+                    if should_stop():
                         break
                 batch.append(item)
             else:
                 continue
             break
-        stopped_early = budget_spent()
+        stopped_early = should_stop()
         if not stopped_early:
             flush()
         else:

@@ -119,7 +119,6 @@ class RunReport:
     lines: int = 0
     builds: int = 0
     failed_builds: int = 0
-    stopped_by: str = ""
 
 
 @dataclass
@@ -234,7 +233,6 @@ class Runner:
 
     def _finish(self) -> RunReport:
         if self.stop():
-            self.report.stopped_by = self.stop.signal_name
             self.say(
                 f"stopped by {self.stop.signal_name} after a finished micro-batch; "
                 "a restart resumes from the checkpoint"

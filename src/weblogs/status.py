@@ -10,11 +10,9 @@ from pathlib import Path
 
 from weblogs.ingest import (
     Limits,
-    committed_batch_id,
     landing_offers,
     load_ledger,
     nothing_new,
-    raw_table_path,
 )
 from weblogs.runner import built_through
 
@@ -91,7 +89,8 @@ def collect(
     status.built_through = built_through(warehouse)
     ledger = load_ledger(warehouse, raw_schema) if warehouse.is_dir() else None
     if ledger is not None:
-        status.last_batch = committed_batch_id(raw_table_path(warehouse, raw_schema))
+        # Loading completed the ledger from bronze: its newest batch is bronze's.
+        status.last_batch = ledger.last_batch_id
         landed = [entry for entry in ledger.entries if entry.batch_id == status.last_batch]
         if landed:
             status.last_batch_at = max(entry.recorded_at for entry in landed)
