@@ -1,7 +1,9 @@
 {% macro is_after_last_merged_batch(batch_column) %}
     {#- In an incremental run, true for rows of ingest batches newer than the newest one the
-        model already holds; a full build takes every batch. -#}
-    {%- if is_incremental() -%}
+        model already holds; a full build takes every batch. A compile without introspection
+        (`dbt compile --no-introspect`, no connection) cannot ask whether the table exists,
+        so it renders the full build instead of failing in is_incremental()'s lookup. -#}
+    {%- if flags.INTROSPECT is not sameas false and is_incremental() -%}
         {{ batch_column }} > (
             select coalesce(max(merged.ingest_batch_id), 0) from {{ this }} as merged
         )

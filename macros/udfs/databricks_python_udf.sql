@@ -2,6 +2,9 @@
     dbt-databricks renders a Python function node as a row-at-a-time UDF and ignores
     `entry_point`. Our functions are vectorized: declare the pandas parameter style and
     name the handler, so Databricks feeds it Arrow batches as the embedded engine does.
+    dbt-databricks 1.12.7 has no config for either (its databricks__scalar_function_python
+    writes LANGUAGE PYTHON AS $$...$$ and warns that entry_point has no effect), and the
+    project ships no Databricks adapter, so this override of its macro lives here.
 #}
 {% macro databricks__scalar_function_python(target_relation) %}
     {{ return(databricks_vectorized_python_udf_sql(model, target_relation)) }}

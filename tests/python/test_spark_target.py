@@ -126,6 +126,7 @@ def test_server_listens_on_loopback_only(spark_project: TargetProject) -> None:
 
 # Two logs of different years make the daily-volume monitor fail; this test compares engines.
 MONITORS_WARN = "{dq_monitor_severity: warn}"
+NEW_LINE = b'10.0.0.9 - - [01/Aug/1995:00:00:01 -0400] "GET /overlap.gif HTTP/1.0" 200 1000\n'
 
 
 def test_same_marts_as_the_embedded_engine(
@@ -166,6 +167,21 @@ def test_same_marts_as_the_embedded_engine(
     spark_project.dbt("build", "--vars", MONITORS_WARN)
     assert {table: spark_project.checksum(table) for table in MART_KEYS} == before
     assert "insert into table weblogs.int_access_requests_deduplicated" in spark_project.dbt_log()
+
+    # A later file that repeats lines already merged (an overlapping rotated log) adds only
+    # its one new request, on both engines: on parquet the append skips stored keys.
+    overlap = tmp_path / "access.log.overlap"
+    overlap.write_bytes(b"".join(logs[-1].read_bytes().splitlines(keepends=True)[:200]) + NEW_LINE)
+    for project in (local, spark_project):
+        project.weblogs("ingest", str(overlap))
+        project.dbt("build", "--vars", MONITORS_WARN)
+    after = {table: spark_project.checksum(table)["n"] for table in MART_KEYS}
+    assert after["weblogs.int_access_requests_deduplicated"] == (
+        before["weblogs.int_access_requests_deduplicated"]["n"] + 1
+    )
+    assert after["weblogs.access_log_quarantine"] == before["weblogs.access_log_quarantine"]["n"]
+    for table in MART_KEYS:
+        assert spark_project.table(table) == local.table(table), table
 
 
 def test_one_model_alone_finds_the_udf(spark_project: TargetProject, logs: list[Path]) -> None:

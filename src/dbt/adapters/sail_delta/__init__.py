@@ -1,15 +1,8 @@
-from dbt.adapters.base import AdapterPlugin
-
-from dbt.adapters.sail_delta.connections import (  # noqa: F401
-    SailDeltaConnectionManager,
-    SailDeltaCredentials,
-)
+from dbt.adapters.sail_delta.connections import SailDeltaCredentials
 from dbt.adapters.sail_delta.impl import SailDeltaAdapter
+from dbt.adapters.session_functions import session_functions_plugin
 from dbt.include import sail_delta
 
-Plugin = AdapterPlugin(
-    adapter=SailDeltaAdapter,  # type: ignore[arg-type]
-    credentials=SailDeltaCredentials,
-    include_path=sail_delta.PACKAGE_PATH,
-    dependencies=["sail"],
+Plugin = session_functions_plugin(
+    SailDeltaAdapter, SailDeltaCredentials, sail_delta.PACKAGE_PATH, engine="sail"
 )

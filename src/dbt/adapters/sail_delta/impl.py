@@ -6,37 +6,22 @@ from __future__ import annotations
 from pathlib import Path
 
 from dbt.adapters.base.meta import available
-from dbt.adapters.base.relation import AdapterTrackingRelationInfo
-from dbt.adapters.contracts.relation import RelationConfig
 from dbt.adapters.events.logging import AdapterLogger
 from dbt.adapters.sail.impl import SailAdapter
 
-from dbt.adapters import __about__ as about
-from dbt.adapters.sail_delta import __version__ as adapter_version
 from dbt.adapters.sail_delta.connections import SailDeltaConnectionManager
-from dbt.adapters.sail_delta.relation import SailDeltaRelation
+from dbt.adapters.session_functions.impl import SessionFunctionsAdapter
 from weblogs import catalog, engine, run_log
 
 logger = AdapterLogger("SailDelta")
 
 
-class SailDeltaAdapter(SailAdapter):
+class SailDeltaAdapter(SessionFunctionsAdapter, SailAdapter):
     ConnectionManager = SailDeltaConnectionManager
-    Relation = SailDeltaRelation  # type: ignore[assignment]
 
     @classmethod
     def type(cls) -> str:
         return "sail_delta"
-
-    @classmethod
-    def get_adapter_run_info(cls, config: RelationConfig) -> AdapterTrackingRelationInfo:
-        # dbt derives the module from the class name ("saildelta"); ours has an underscore.
-        return AdapterTrackingRelationInfo(
-            adapter_name=cls.type(),
-            base_adapter_version=about.version,
-            adapter_version=adapter_version.version,
-            model_adapter_details=cls._get_adapter_specific_run_info(config),
-        )
 
     def _warehouse(self) -> Path:
         return engine.warehouse_path(self.config.credentials.warehouse)
@@ -77,17 +62,9 @@ class SailDeltaAdapter(SailAdapter):
         catalog.forget_view(self._warehouse(), schema, identifier)
         return ""
 
-    @available
-    def register_python_udf(
-        self, name: str, source: str, entry_point: str, return_type: str
-    ) -> str:
-        """Register a vectorized Python UDF in dbt's session and keep it in the catalog."""
-        definition = catalog.FunctionDefinition(
-            name=name, source=source, entry_point=entry_point, return_type=return_type
-        )
-        catalog.register_function(self._session(), definition)
+    def _keep_function(self, definition: catalog.FunctionDefinition) -> None:
+        """Save the function in the warehouse catalog: the next process registers it again."""
         catalog.save_function(self._warehouse(), definition)
-        return name
 
     @available
     def snapshot_run_start(self, invocation_id: str) -> str:

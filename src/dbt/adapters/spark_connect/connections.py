@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import warnings
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +13,8 @@ from dbt.adapters.spark.connections import (
     SparkConnectionMethod,
     SparkCredentials,
 )
+
+from weblogs.spark_server import is_listening
 
 # dbt-spark's session cursor asks for Hive support on every statement; over Spark Connect the
 # catalog is the server's choice and pyspark warns that the static setting cannot change.
@@ -52,14 +53,6 @@ class SparkConnectCredentials(SparkCredentials):
         }
 
 
-def server_is_listening(host: str, port: int, timeout: float = 3.0) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=timeout):
-            return True
-    except OSError:
-        return False
-
-
 class SparkConnectConnectionManager(SparkConnectionManager):
     TYPE = "spark_connect"
 
@@ -72,7 +65,7 @@ class SparkConnectConnectionManager(SparkConnectionManager):
 
         creds: Any = connection.credentials
         assert isinstance(creds, SparkConnectCredentials)
-        if not server_is_listening(creds.host, creds.port):
+        if not is_listening(creds.host, creds.port, timeout=3.0):
             connection.state = ConnectionState.FAIL
             raise FailedToConnectError(
                 f"no Spark Connect server at {creds.remote_url}. Start one with "

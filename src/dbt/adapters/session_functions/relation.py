@@ -6,11 +6,12 @@ from dbt.adapters.spark.relation import SparkRelation
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class SparkConnectRelation(SparkRelation):
+class SessionFunctionRelation(SparkRelation):
     """Spark relations, except that a function renders as its bare name.
 
     A Python UDF registered from a Spark Connect client is a temporary function of the
-    session: Spark resolves `parse_state(...)`, not `weblogs.parse_state(...)`.
+    session: Spark and Sail resolve `parse_state(...)`, and reject (Sail) or do not find
+    (Spark) `weblogs.parse_state(...)`.
     """
 
     def render(self) -> str:

@@ -1,0 +1,54 @@
+"""dbt-spark with Python function nodes registered as UDFs of the Spark Connect session."""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from importlib import import_module
+
+from dbt.adapters.base.meta import available
+from dbt.adapters.base.relation import AdapterTrackingRelationInfo
+from dbt.adapters.contracts.relation import RelationConfig
+from dbt.adapters.spark.impl import SparkAdapter
+
+from dbt.adapters import __about__ as about
+from dbt.adapters.session_functions.relation import SessionFunctionRelation
+from weblogs import catalog
+
+
+class SessionFunctionsAdapter(SparkAdapter):
+    Relation = SessionFunctionRelation  # type: ignore[assignment]
+
+    @classmethod
+    def type(cls) -> str:
+        return "session_functions"
+
+    @classmethod
+    def get_adapter_run_info(cls, config: RelationConfig) -> AdapterTrackingRelationInfo:
+        # dbt derives the module from the class name ("saildelta"); ours have an underscore.
+        adapter_version = import_module(f"dbt.adapters.{cls.type()}.__version__").version
+        return AdapterTrackingRelationInfo(
+            adapter_name=cls.type(),
+            base_adapter_version=about.version,
+            adapter_version=adapter_version,
+            model_adapter_details=cls._get_adapter_specific_run_info(config),
+        )
+
+    @abstractmethod
+    def _session(self):  # pyspark is imported lazily, so no return annotation
+        """The Spark Connect session dbt's statements run in."""
+
+    def _keep_function(self, definition: catalog.FunctionDefinition) -> None:
+        """Keep a registered function beyond this session; here the session is all there is."""
+
+    @available
+    def register_python_udf(
+        self, name: str, source: str, entry_point: str, return_type: str
+    ) -> str:
+        """Register a vectorized Python UDF in dbt's session (the server runs it in Python
+        workers, which need its imports: pandas, pyarrow)."""
+        definition = catalog.FunctionDefinition(
+            name=name, source=source, entry_point=entry_point, return_type=return_type
+        )
+        catalog.register_function(self._session(), definition)
+        self._keep_function(definition)
+        return name
