@@ -182,14 +182,14 @@ def limits(options: argparse.Namespace) -> Limits:
     )
 
 
-def bronze_of(options: argparse.Namespace):  # a weblogs.ingest.DeltaBronze or alike
+def bronze_of(options: argparse.Namespace):  # a weblogs.ingest.Bronze
     """Where the target's bronze lives: Delta on the embedded engine, parquet through the
     Spark Connect server; on Databricks a streaming table that weblogs does not write."""
     target = options.target
     if target.type == "sail_delta":
         return None  # the default: Delta in the warehouse folder
     if target.type == "spark_connect":
-        from weblogs.spark_ingest import SparkBronze
+        from weblogs.ingest.spark import SparkBronze
 
         return SparkBronze(session(options.warehouse, target), options.raw_schema)
     if target.type == "databricks":
