@@ -71,12 +71,13 @@ def ledger_rows(entries: Iterable[LedgerEntry]) -> pa.Table:
 
 
 class Ledger:
-    """What has been landed, indexed for the two questions an ingest asks."""
+    """What has been landed, indexed for the questions an ingest asks."""
 
     def __init__(self, entries: Iterable[LedgerEntry] = ()) -> None:
         self.entries: list[LedgerEntry] = []
         self._by_head: dict[tuple[str, str], dict[int, LedgerEntry]] = {}
         self._last_seen: dict[tuple[str, str], LedgerEntry] = {}
+        self._notes: set[tuple[str, str, str, int, int]] = set()
         for entry in entries:
             self.add(entry)
 
@@ -92,6 +93,13 @@ class Ledger:
         self._last_seen[(entry.site, entry.source_file)] = entry
         if entry.status in LANDED and entry.head_sha256:
             self._by_head.setdefault((entry.site, entry.head_sha256), {})[entry.end_offset] = entry
+        elif entry.status not in LANDED:
+            self._notes.add(_note_key(entry))
+
+    def holds_note(self, note: LedgerEntry) -> bool:
+        """Whether the same note was made of this file at this size and time already (an
+        unreadable file tried again unchanged: recorded once)."""
+        return _note_key(note) in self._notes
 
     def landed_prefixes(self, site: str, head: str) -> list[LedgerEntry]:
         """Landed pieces of files starting with this head, by end offset."""
@@ -104,3 +112,7 @@ class Ledger:
     @property
     def last_batch_id(self) -> int:
         return max((entry.batch_id or 0 for entry in self.entries), default=0)
+
+
+def _note_key(note: LedgerEntry) -> tuple[str, str, str, int, int]:
+    return (note.status, note.site, note.source_file, note.file_size, note.file_mtime_ns)

@@ -14,7 +14,7 @@ import pyarrow.compute as pc
 
 from weblogs.ingest.bronze import Bronze
 from weblogs.ingest.delta import DeltaBronze
-from weblogs.ingest.ledger import Ledger, LedgerEntry
+from weblogs.ingest.ledger import LANDED, Ledger, LedgerEntry
 from weblogs.ingest.offers import DEFAULT_SITE, Limits, Offer, check_site, expand_paths
 from weblogs.ingest.pieces import Piece, file_pieces
 from weblogs.ingest.stream import is_archive
@@ -133,11 +133,7 @@ def ingest_offers(
                 break
             for item in file_pieces(offer, ledger, limits):
                 if isinstance(item, LedgerEntry):
-                    notes.append(item)
-                    if item.status == "duplicate":
-                        result.duplicates += 1
-                    elif item.status == "unreadable":
-                        result.problems.append(f"{item.source_file}: {item.message}")
+                    _take_note(item, ledger, notes, result)
                     continue
                 if batch_full(item):
                     flush()
@@ -154,15 +150,30 @@ def ingest_offers(
             # A duplicate may point at content planned but not landed: find it again later.
             notes = [note for note in notes if note.status != "duplicate"]
         bronze.record(notes)
-        result.held_back.extend(_held_back(offers, ledger))
+        if not stopped_early:
+            result.held_back.extend(_held_back(offers, ledger))
     return result
+
+
+def _take_note(
+    note: LedgerEntry, ledger: Ledger, notes: list[LedgerEntry], result: IngestResult
+) -> None:
+    """Count and report a file that landed nothing; keep the note unless the ledger holds
+    the same one already (an unreadable file tried again unchanged)."""
+    if note.status == "duplicate":
+        result.duplicates += 1
+    elif note.status == "unreadable":
+        result.problems.append(f"{note.source_file}: unreadable, nothing landed: {note.message}")
+    if not ledger.holds_note(note):
+        ledger.add(note)
+        notes.append(note)
 
 
 def _held_back(offers: list[Offer], ledger: Ledger) -> Iterator[str]:
     """Files whose last line is unfinished: it lands once the file settles."""
     for offer in offers:
         seen = ledger.last_seen(offer.site, str(offer.path))
-        if seen is None or seen.pending_bytes > 0:
+        if seen is None or (seen.status in LANDED and seen.pending_bytes > 0):
             held = _size(offer.path) - (seen.end_offset if seen else 0)
             if held > 0 and not is_archive(offer.path):
                 yield (

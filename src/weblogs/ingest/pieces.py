@@ -49,9 +49,9 @@ def head_key(data: bytes) -> str:
 
 
 def nothing_new(seen: LedgerEntry | None, stat: os.stat_result, settled: bool) -> bool:
-    """Whether a file can be skipped unread: the ledger saw it at this size and time, and
-    nothing of it is waiting (or what waits is an unfinished line that has not settled, or
-    the rest of a damaged archive)."""
+    """Whether a file has nothing to land: the ledger saw it at this size and time, and
+    nothing of it is waiting (or what waits is an unfinished line that has not settled, the
+    rest of a damaged archive, or a file that could not be read)."""
     return (
         seen is not None
         and (seen.file_size, seen.file_mtime_ns) == (stat.st_size, stat.st_mtime_ns)
@@ -84,11 +84,12 @@ def file_pieces(
     offer: Offer, ledger: Ledger, limits: Limits, now: float | None = None
 ) -> Iterator[Piece | LedgerEntry]:
     """The new lines of one file as pieces of at most limits.max_bytes, then (if nothing
-    landed) one entry saying why: duplicate, empty or unreadable. A file unchanged since the
-    ledger last saw it yields nothing and is not read.
+    landed) one note saying why: duplicate, empty or unreadable. A file unchanged since the
+    ledger last saw it yields nothing and is not read, unless it was unreadable: its
+    permissions may have been fixed since.
 
-    The ledger is updated as pieces are planned, so a copy offered later in the same run is
-    recognised before anything is committed.
+    Each piece is added to the ledger as it is planned, so a copy offered later in the same
+    run is recognised before anything is committed. Notes are left to the caller to add.
     """
     now = time.time() if now is None else now
     path, site = offer.path, offer.site
@@ -98,7 +99,8 @@ def file_pieces(
         yield _note(offer, "unreadable", 0, 0, f"{error}")
         return
     settled = now - stat.st_mtime >= limits.settle_seconds
-    if nothing_new(ledger.last_seen(site, str(path)), stat, settled):
+    seen = ledger.last_seen(site, str(path))
+    if nothing_new(seen, stat, settled) and seen.status != "unreadable":
         return
     recorded_at = datetime.now(UTC)
 
@@ -174,21 +176,17 @@ def file_pieces(
         elif tail:
             return  # only an unfinished last line: look again once it settles
         elif prefix is None:
-            entry = entry_for(
+            yield entry_for(
                 "empty", head_sha256=None, content_sha256=None, start_offset=0, end_offset=0,
                 line_count=0, lines_before=0, pending_bytes=0,
             )  # fmt: skip
-            ledger.add(entry)
-            yield entry
         else:
-            entry = entry_for(
+            yield entry_for(
                 "duplicate", head_sha256=head, content_sha256=prefix.content_sha256,
                 start_offset=0, end_offset=prefix.end_offset, line_count=0,
                 lines_before=0, pending_bytes=0,
                 message=f"content already landed from {prefix.source_file}",
             )  # fmt: skip
-            ledger.add(entry)
-            yield entry
     finally:
         stream.close()
 
