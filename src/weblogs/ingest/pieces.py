@@ -100,6 +100,7 @@ def file_pieces(
         return
     settled = now - stat.st_mtime >= limits.settle_seconds
     seen = ledger.last_seen(site, str(path))
+    # Unreadable is tried again even unchanged: a permission fix changes neither size nor time.
     if nothing_new(seen, stat, settled) and seen.status != "unreadable":
         return
     recorded_at = datetime.now(UTC)
