@@ -182,14 +182,14 @@ def limits(options: argparse.Namespace) -> Limits:
     )
 
 
-def bronze_of(options: argparse.Namespace):  # a weblogs.ingest.DeltaBronze or alike
+def bronze_of(options: argparse.Namespace):  # a weblogs.ingest.Bronze
     """Where the target's bronze lives: Delta on the embedded engine, parquet through the
     Spark Connect server; on Databricks a streaming table that weblogs does not write."""
     target = options.target
     if target.type == "sail_delta":
         return None  # the default: Delta in the warehouse folder
     if target.type == "spark_connect":
-        from weblogs.spark_ingest import SparkBronze
+        from weblogs.ingest.spark import SparkBronze
 
         return SparkBronze(session(options.warehouse, target), options.raw_schema)
     if target.type == "databricks":
@@ -347,9 +347,9 @@ def command_generate(options: argparse.Namespace) -> int:
 
 
 def command_bench(options: argparse.Namespace) -> int:
-    from weblogs import bench
+    import weblogs_bench
 
-    return bench.command(options)
+    return weblogs_bench.command(options)
 
 
 def command_demo(options: argparse.Namespace) -> int:
@@ -504,7 +504,7 @@ def parser() -> argparse.ArgumentParser:
         "bench",
         help="time the pipeline beside PySpark, DuckDB and a regex bound on the same input",
     )
-    from weblogs.bench import add_arguments as add_bench_arguments
+    from weblogs_bench import add_arguments as add_bench_arguments
 
     add_bench_arguments(bench_parser)
     bench_parser.set_defaults(run=command_bench)

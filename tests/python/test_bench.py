@@ -9,37 +9,37 @@ import pytest
 from test_pipeline import reference_counts
 
 from conftest import Project
-from weblogs import bench
 from weblogs.generate import write_log, write_replicated_log
+from weblogs_bench import harness, peers, report, variants
 
 
 def test_sizes_read_as_line_counts() -> None:
-    assert [bench.parse_size(text) for text in ("2000", "500k", "0.5M", "4M")] == [
+    assert [variants.parse_size(text) for text in ("2000", "500k", "0.5M", "4M")] == [
         2_000,
         500_000,
         500_000,
         4_000_000,
     ]
-    assert [bench.size_label(lines) for lines in (2_000, 500_000, 2_000_000)] == [
+    assert [variants.size_label(lines) for lines in (2_000, 500_000, 2_000_000)] == [
         "2k",
         "0.5M",
         "2M",
     ]
     with pytest.raises(Exception, match="not a size"):
-        bench.parse_size("two million")
+        variants.parse_size("two million")
 
 
 def test_scaling_fit_recovers_fixed_cost_and_slope() -> None:
-    fixed, slope = bench.fit_line([(0.5, 7.0), (1.0, 9.0), (2.0, 13.0), (4.0, 21.0)])
+    fixed, slope = report.fit_line([(0.5, 7.0), (1.0, 9.0), (2.0, 13.0), (4.0, 21.0)])
     assert fixed == pytest.approx(5.0)
     assert slope == pytest.approx(4.0)
-    assert bench.fit_line([(1.0, 3.0)]) is None
+    assert report.fit_line([(1.0, 3.0)]) is None
 
 
 def test_pattern_is_the_macro_grammar_unescaped() -> None:
     import re
 
-    grammar = re.compile(bench.access_log_pattern())
+    grammar = re.compile(peers.access_log_pattern())
     line = (
         '1.2.3.4 - - [01/Feb/2015:10:00:00 +0000] "GET /a\\"b HTTP/1.1" 200 1234 "-" "Mozilla/5.0"'
     )
@@ -58,22 +58,22 @@ def test_pattern_is_the_macro_grammar_unescaped() -> None:
 @pytest.mark.parametrize("log_format", ["common", "combined"])
 def test_regex_bound_counts_what_the_pipeline_keeps(tmp_path: Path, log_format: str) -> None:
     log = write_log(tmp_path / "access.log", 20_000, log_format=log_format, seed=11)
-    kept = bench.lab_regex([log], bench.access_log_pattern())
+    kept = peers.lab_regex([log], peers.access_log_pattern())
     assert kept == reference_counts(log).network_filter
     assert 0 < kept < 20_000
 
 
 def test_disagreeing_counts_stop_the_benchmark() -> None:
-    def result(variant: str, rows: int, **detail: float) -> bench.Result:
-        return bench.Result(variant, 1_000, 1_000, 1.0, 1, rows, dict(detail))
+    def result(variant: str, rows: int, **detail: float) -> variants.Result:
+        return variants.Result(variant, 1_000, 1_000, 1.0, 1, rows, dict(detail))
 
-    bench.check_counts([result("regex", 800), result("duckdb", 800), result("cold", 800)])
-    with pytest.raises(bench.BenchError, match="disagree"):
-        bench.check_counts([result("regex", 800), result("pyspark", 799)])
-    with pytest.raises(bench.BenchError, match="warm run"):
-        bench.check_counts([result("cold", 800), result("warm", 805, expected_new_rows=4)])
-    with pytest.raises(bench.BenchError, match="no-op"):
-        bench.check_counts([result("cold", 800), result("noop", 801)])
+    harness.check_counts([result("regex", 800), result("duckdb", 800), result("cold", 800)])
+    with pytest.raises(variants.BenchError, match="disagree"):
+        harness.check_counts([result("regex", 800), result("pyspark", 799)])
+    with pytest.raises(variants.BenchError, match="warm run"):
+        harness.check_counts([result("cold", 800), result("warm", 805, expected_new_rows=4)])
+    with pytest.raises(variants.BenchError, match="no-op"):
+        harness.check_counts([result("cold", 800), result("noop", 801)])
 
 
 def test_replicated_log_repeats_lines_byte_for_byte(tmp_path: Path) -> None:
@@ -103,7 +103,7 @@ def test_every_variant_keeps_the_same_rows(project: Project) -> None:
     assert set(rows) == {"regex", "duckdb", "pyspark", "cold", "warm", "noop"}
     data = project.workdir / "b" / "data"
     expected = reference_counts(data / "generated-combined-42-2000.log").network_filter
-    assert {rows[name]["network_filter_rows"] for name in (*bench.LAB_VARIANTS, "cold")} == {
+    assert {rows[name]["network_filter_rows"] for name in (*variants.LAB_VARIANTS, "cold")} == {
         expected
     }
     increment = reference_counts(data / "increment-combined-20.log").network_filter

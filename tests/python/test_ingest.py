@@ -20,6 +20,7 @@ from weblogs.ingest import (
     landing_offers,
     ledger_table_path,
     occurrence_numbers,
+    pieces,
     raw_table_path,
     split_lines,
 )
@@ -40,17 +41,17 @@ def ledger(warehouse: Path) -> list[dict]:
 
 
 def test_split_lines_keeps_every_line_and_drops_only_line_endings() -> None:
-    assert split_lines(b"a\r\nb\n\nc") == [b"a", b"b", b"", b"c"]
-    assert split_lines(b"a\n") == [b"a"]
-    assert split_lines(b"") == []
-    assert split_lines(b"\n") == [b""]
+    assert split_lines(b"a\r\nb\n\nc").to_pylist() == [b"a", b"b", b"", b"c"]
+    assert split_lines(b"a\n").to_pylist() == [b"a"]
+    assert split_lines(b"").to_pylist() == []
+    assert split_lines(b"\n").to_pylist() == [b""]
     # A CR inside a line is data, only the one before LF is part of the ending.
-    assert split_lines(b"a\rb\r\r\n") == [b"a\rb\r"]
+    assert split_lines(b"a\rb\r\r\n").to_pylist() == [b"a\rb\r"]
 
 
 def test_invalid_utf8_lines_are_kept_as_latin1_and_recoverable() -> None:
     raw = [b"ok \xc3\xa9", b"bad \xff\xfe", b"nul \x00 byte"]
-    texts, encodings = decode_lines(raw)
+    texts, encodings = (column.to_pylist() for column in decode_lines(pa.array(raw)))
     assert encodings == ["utf-8", "latin-1", "utf-8"]
     assert texts[0] == "ok \u00e9"
     assert texts[1].encode("latin-1") == raw[1]
@@ -258,3 +259,63 @@ def test_a_file_that_cannot_be_read_is_reported_and_the_others_land(tmp_path: Pa
     assert any("bogus.log.gz" in problem for problem in result.problems)
     statuses = {Path(row["source_file"]).name: row["status"] for row in ledger(warehouse)}
     assert statuses == {"bogus.log.gz": "unreadable", "good.log": "ingested"}
+
+
+def unreadable_rows(warehouse: Path) -> list[dict]:
+    return [row for row in ledger(warehouse) if row["status"] == "unreadable"]
+
+
+@pytest.mark.parametrize("name", ["bogus.log.gz", "bogus.log.bz2"])
+def test_an_unreadable_archive_is_recorded_once_and_not_held_back(
+    tmp_path: Path, name: str
+) -> None:
+    warehouse = tmp_path / "warehouse"
+    bogus = tmp_path / name
+    bogus.write_bytes(b"plain text, not an archive\n")
+    for _ in range(3):
+        result = ingest([bogus], warehouse, "raw", limits=SETTLED)
+        assert result.held_back == [] and "held back" not in result.summary()
+        assert len(result.problems) == 1
+        assert f"{bogus.resolve()}: unreadable, nothing landed: " in result.problems[0]
+    assert len(unreadable_rows(warehouse)) == 1
+
+    # Replaced by a real archive (a new size and time): tried again, and it lands.
+    compress = gzip.compress if name.endswith(".gz") else bz2.compress
+    bogus.write_bytes(compress(b"now a real archive\n"))
+    fixed = ingest([bogus], warehouse, "raw", limits=SETTLED)
+    assert (fixed.lines, fixed.problems) == (1, [])
+    assert len(unreadable_rows(warehouse)) == 1
+
+
+def test_a_file_without_read_permission_is_recorded_once_and_lands_once_readable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    warehouse = tmp_path / "warehouse"
+    locked = tmp_path / "locked.log"
+    locked.write_bytes(b"one\ntwo\n")
+    locked.chmod(0)
+    if os.geteuid() == 0:
+        # root reads any file: make opening it fail as it does for everyone else.
+        real_stream = pieces.FileStream
+
+        def refuse(path: Path) -> pieces.FileStream:
+            if os.stat(path).st_mode & 0o444 == 0:
+                raise PermissionError(13, "Permission denied", str(path))
+            return real_stream(path)
+
+        monkeypatch.setattr(pieces, "FileStream", refuse)
+
+    for _ in range(3):
+        result = ingest([locked], warehouse, "raw", limits=SETTLED)
+        assert result.held_back == [] and "held back" not in result.summary()
+        assert result.problems == [
+            f"{locked.resolve()}: unreadable, nothing landed: "
+            f"[Errno 13] Permission denied: '{locked.resolve()}'"
+        ]
+    assert len(unreadable_rows(warehouse)) == 1
+
+    # Permissions fixed, content and time unchanged: it is tried again and lands.
+    locked.chmod(0o644)
+    readable = ingest([locked], warehouse, "raw", limits=SETTLED)
+    assert (readable.lines, readable.problems, readable.held_back) == (2, [], [])
+    assert [row["line"] for row in bronze(warehouse)] == ["one", "two"]

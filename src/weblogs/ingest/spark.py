@@ -1,32 +1,24 @@
-"""The bronze table on Apache Spark: the same rows as `weblogs ingest`, written as parquet
+"""Bronze on Apache Spark: the same rows as on the embedded engine, written as parquet
 through a Spark Connect session (the JVM cannot read Delta without the Delta jars).
 
-Files are read and identified exactly as on the embedded engine (weblogs.ingest); only the
-writes differ. The ledger is a parquet table next to bronze, written after each batch's
-insert: parquet has no commit that could carry both, so a crash between the two lands that
-batch again on the next run, and the merge models collapse the replayed lines (their
-request ids are the same).
+Files are read and identified exactly as on the embedded engine; only the writes differ.
+The ledger is a parquet table next to bronze, written after each batch's insert: parquet
+has no commit that could carry both, so a crash between the two lands that batch again on
+the next run, and the merge models collapse the replayed lines (their request ids are the
+same).
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
 from weblogs.catalog import quote
-from weblogs.ingest import (
-    LEDGER_SCHEMA,
-    LEDGER_TABLE,
-    RAW_SCHEMA,
-    RAW_TABLE,
-    Ledger,
-    LedgerEntry,
-    Piece,
-    bronze_batch,
-)
+from weblogs.ingest.bronze import RAW_SCHEMA, RAW_TABLE, Bronze, bronze_batch, landed_entries
+from weblogs.ingest.ledger import LEDGER_SCHEMA, LEDGER_TABLE, Ledger, LedgerEntry, ledger_rows
+from weblogs.ingest.pieces import Piece
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -53,7 +45,7 @@ def raw_table_ddl(raw_schema: str) -> str:
     return table_ddl(raw_schema, RAW_TABLE, RAW_SCHEMA)
 
 
-class SparkBronze:
+class SparkBronze(Bronze):
     """Bronze and its ledger as parquet tables of a Spark Connect session."""
 
     def __init__(self, spark: SparkSession, raw_schema: str) -> None:
@@ -66,9 +58,7 @@ class SparkBronze:
         return f"{quote(self.raw_schema)}.{quote(table)}"
 
     def load_ledger(self) -> Ledger:
-        rows = self.spark.table(self._name(LEDGER_TABLE)).toArrow().to_pylist()
-        entries = [LedgerEntry(**row) for row in rows]
-        return Ledger(sorted(entries, key=lambda entry: (entry.recorded_at, entry.end_offset)))
+        return Ledger.from_rows(self.spark.table(self._name(LEDGER_TABLE)).toArrow().to_pylist())
 
     def committed_batch_id(self) -> int:
         row = self.spark.sql(
@@ -80,12 +70,11 @@ class SparkBronze:
         self.spark.createDataFrame(data).write.insertInto(self._name(table))
 
     def land(self, pieces: list[Piece], batch_id: int) -> list[LedgerEntry]:
-        entries = [LedgerEntry(**{**asdict(piece.entry), "batch_id": batch_id}) for piece in pieces]
+        entries = landed_entries(pieces, batch_id)
         self._insert(RAW_TABLE, bronze_batch(pieces, batch_id, datetime.now(UTC)))
         self.record(entries)
         return entries
 
     def record(self, notes: list[LedgerEntry]) -> None:
         if notes:
-            rows = [asdict(entry) for entry in notes]
-            self._insert(LEDGER_TABLE, pa.Table.from_pylist(rows, LEDGER_SCHEMA))
+            self._insert(LEDGER_TABLE, ledger_rows(notes))

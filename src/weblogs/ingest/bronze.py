@@ -1,0 +1,83 @@
+"""Bronze, the raw table: what every writer of it shares.
+
+A writer keeps the landed lines and the ledger of one engine (Delta in the warehouse
+folder, or parquet tables of a Spark Connect session). An ingest asks it for the ledger and
+the last committed batch, then lands micro-batches and records notes; the rows it writes are
+built here, the same for every engine.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import replace
+from datetime import datetime
+
+import numpy as np
+import pyarrow as pa
+
+from weblogs.ingest.ledger import Ledger, LedgerEntry
+from weblogs.ingest.pieces import Piece
+
+RAW_TABLE = "access_log_lines"
+
+# Every column is NOT NULL: a bronze row always knows its text, origin and batch.
+RAW_SCHEMA = pa.schema(
+    [
+        pa.field("line", pa.string(), nullable=False),
+        pa.field("line_encoding", pa.string(), nullable=False),
+        pa.field("source_file", pa.string(), nullable=False),
+        pa.field("line_number", pa.int64(), nullable=False),
+        pa.field("line_occurrence", pa.int64(), nullable=False),
+        pa.field("ingest_batch_id", pa.int64(), nullable=False),
+        pa.field("ingested_at", pa.timestamp("us", tz="UTC"), nullable=False),
+        pa.field("site", pa.string(), nullable=False),
+    ]
+)
+
+
+class Bronze(ABC):
+    """The raw table and its ledger on one engine."""
+
+    @abstractmethod
+    def load_ledger(self) -> Ledger:
+        """Everything landed and noted so far."""
+
+    @abstractmethod
+    def committed_batch_id(self) -> int:
+        """The newest batch landed (0: none)."""
+
+    @abstractmethod
+    def land(self, pieces: list[Piece], batch_id: int) -> list[LedgerEntry]:
+        """Write one micro-batch and its ledger entries; return the entries."""
+
+    @abstractmethod
+    def record(self, notes: list[LedgerEntry]) -> None:
+        """Add notes (files that landed nothing) to the ledger."""
+
+
+def landed_entries(pieces: list[Piece], batch_id: int) -> list[LedgerEntry]:
+    """The ledger entries of a batch's pieces, now that the batch has its id."""
+    return [replace(piece.entry, batch_id=batch_id) for piece in pieces]
+
+
+def bronze_batch(pieces: list[Piece], batch_id: int, ingested_at: datetime) -> pa.Table:
+    """The rows of one micro-batch."""
+    columns: dict[str, list] = {name: [] for name in RAW_SCHEMA.names}
+    for piece in pieces:
+        count = len(piece.texts)
+        entry = piece.entry
+        columns["line"].append(piece.texts)
+        columns["line_encoding"].append(piece.encodings)
+        columns["source_file"].append(pa.array([entry.source_file] * count, type=pa.string()))
+        numbers = np.arange(entry.lines_before + 1, entry.lines_before + count + 1)
+        columns["line_number"].append(pa.array(numbers, type=pa.int64()))
+        columns["line_occurrence"].append(pa.array(piece.occurrences, type=pa.int64()))
+        columns["ingest_batch_id"].append(pa.array(np.full(count, batch_id), type=pa.int64()))
+        columns["ingested_at"].append(
+            pa.array([ingested_at] * count, type=pa.timestamp("us", tz="UTC"))
+        )
+        columns["site"].append(pa.array([entry.site] * count, type=pa.string()))
+    return pa.Table.from_arrays(
+        [pa.chunked_array(columns[name], type=RAW_SCHEMA.field(name).type) for name in columns],
+        schema=RAW_SCHEMA,
+    )

@@ -1,0 +1,202 @@
+"""Planning a file's new pieces against the ledger.
+
+A file is known by its content, not its name. When a file is offered again, the longest
+landed prefix it still starts with (same SHA-256 from its start to that prefix's end) is
+skipped; only the bytes after it are new. So a renamed or copied file adds nothing, and a
+live log that grew adds only its new lines. A last line without a newline is held back
+until the file has not changed for ``settle_seconds``: a writer may still be finishing it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import numpy as np
+import pyarrow as pa
+
+from weblogs.ingest.ledger import Ledger, LedgerEntry
+from weblogs.ingest.lines import numbered_lines
+from weblogs.ingest.offers import Limits, Offer
+from weblogs.ingest.stream import FileStream
+
+# The first line (or this many bytes of it) is a file's lookup key in the ledger.
+HEAD_BYTES = 64 * 1024
+
+
+@dataclass
+class Piece:
+    """New complete lines of one file, ready to land, and the ledger entry describing them."""
+
+    entry: LedgerEntry
+    texts: pa.StringArray
+    encodings: pa.StringArray
+    occurrences: np.ndarray
+
+    @property
+    def size(self) -> int:
+        return self.entry.end_offset - self.entry.start_offset
+
+
+def head_key(data: bytes) -> str:
+    """A file's lookup key: the hash of its first line, or of its first HEAD_BYTES."""
+    end = data.find(b"\n", 0, HEAD_BYTES)
+    return hashlib.sha256(data[: end + 1] if end >= 0 else data[:HEAD_BYTES]).hexdigest()
+
+
+def nothing_new(seen: LedgerEntry | None, stat: os.stat_result, settled: bool) -> bool:
+    """Whether a file has nothing to land: the ledger saw it at this size and time, and
+    nothing of it is waiting (or what waits is an unfinished line that has not settled, the
+    rest of a damaged archive, or a file that could not be read)."""
+    return (
+        seen is not None
+        and (seen.file_size, seen.file_mtime_ns) == (stat.st_size, stat.st_mtime_ns)
+        and (seen.pending_bytes == 0 or seen.status in ("damaged", "unreadable") or not settled)
+    )
+
+
+def _skip_verified_prefix(
+    offer: Offer, stream: FileStream, prefixes: list[LedgerEntry]
+) -> tuple[FileStream, LedgerEntry | None]:
+    """Read forward through the recorded prefixes; return a stream positioned at the end of
+    the longest one the file still starts with, and that entry."""
+    best: LedgerEntry | None = None
+    for entry in prefixes:
+        stream.skip_to(entry.end_offset)
+        if stream.offset != entry.end_offset:
+            break
+        if stream.hasher.hexdigest() == entry.content_sha256:
+            best = entry
+    if (best.end_offset if best else 0) == stream.offset:
+        return stream, best
+    # Read past a prefix that did not match: start again and stop at the one that did.
+    stream.close()
+    fresh = FileStream(offer.path)
+    fresh.skip_to(best.end_offset if best else 0)
+    return fresh, best
+
+
+def file_pieces(
+    offer: Offer, ledger: Ledger, limits: Limits, now: float | None = None
+) -> Iterator[Piece | LedgerEntry]:
+    """The new lines of one file as pieces of at most limits.max_bytes, then (if nothing
+    landed) one note saying why: duplicate, empty or unreadable. A file unchanged since the
+    ledger last saw it yields nothing and is not read, unless it was unreadable: its
+    permissions may have been fixed since.
+
+    Each piece is added to the ledger as it is planned, so a copy offered later in the same
+    run is recognised before anything is committed. Notes are left to the caller to add.
+    """
+    now = time.time() if now is None else now
+    path, site = offer.path, offer.site
+    try:
+        stat = path.stat()
+    except OSError as error:
+        yield _note(offer, "unreadable", 0, 0, f"{error}")
+        return
+    settled = now - stat.st_mtime >= limits.settle_seconds
+    seen = ledger.last_seen(site, str(path))
+    # Unreadable is tried again even unchanged: a permission fix changes neither size nor time.
+    if nothing_new(seen, stat, settled) and seen.status != "unreadable":
+        return
+    recorded_at = datetime.now(UTC)
+
+    def entry_for(status: str, **values) -> LedgerEntry:
+        return LedgerEntry(
+            batch_id=None,
+            site=site,
+            source_file=str(path),
+            status=status,
+            file_size=stat.st_size,
+            file_mtime_ns=stat.st_mtime_ns,
+            recorded_at=recorded_at,
+            **values,
+        )
+
+    try:
+        stream = FileStream(path)
+    except OSError as error:
+        yield _note(offer, "unreadable", stat.st_size, stat.st_mtime_ns, f"{error}")
+        return
+    try:
+        head = head_key(stream.peek(HEAD_BYTES))
+        stream, prefix = _skip_verified_prefix(offer, stream, ledger.landed_prefixes(site, head))
+        settled = settled or (stream.compressed and stream.damage is None)
+        lines_before = prefix.lines_before + prefix.line_count if prefix else 0
+        landed_any = False
+        while True:
+            chunk = stream.peek(limits.max_bytes)
+            last_newline = chunk.rfind(b"\n")
+            at_end = len(chunk) < limits.max_bytes
+            if last_newline >= 0:
+                size = last_newline + 1
+            elif at_end and chunk and settled and stream.damage is None:
+                size = len(chunk)  # a finished file's last line without a newline
+            elif not at_end:
+                size = len(chunk)  # a line longer than a batch: cut it, never drop it
+            else:
+                break
+            context = stream.context_lines()
+            start = stream.offset
+            lines = numbered_lines(context, stream.take(size))
+            pending = stream.peek(limits.max_bytes + 1)
+            more = len(pending) > 0
+            # Damaged (a truncated archive): nothing complete is left to land after this.
+            stranded = stream.damage is not None and b"\n" not in pending
+            status = "damaged" if stranded else "ingested"
+            entry = entry_for(
+                status,
+                head_sha256=head,
+                content_sha256=stream.hasher.hexdigest(),
+                start_offset=start,
+                end_offset=stream.offset,
+                line_count=len(lines.texts),
+                lines_before=lines_before,
+                pending_bytes=len(pending) if not stream.compressed or stranded else -1,
+                message=stream.damage if status == "damaged" else None,
+            )
+            lines_before += len(lines.texts)
+            ledger.add(entry)
+            landed_any = True
+            yield Piece(entry, lines.texts, lines.encodings, lines.occurrences)
+            if not more or stranded:
+                break
+        if landed_any:
+            return
+        tail = stream.peek(limits.max_bytes)
+        if stream.damage and not prefix:
+            yield entry_for(
+                "unreadable", head_sha256=None, content_sha256=None, start_offset=0,
+                end_offset=0, line_count=0, lines_before=0, pending_bytes=len(tail),
+                message=stream.damage,
+            )  # fmt: skip
+        elif tail:
+            return  # only an unfinished last line: look again once it settles
+        elif prefix is None:
+            yield entry_for(
+                "empty", head_sha256=None, content_sha256=None, start_offset=0, end_offset=0,
+                line_count=0, lines_before=0, pending_bytes=0,
+            )  # fmt: skip
+        else:
+            yield entry_for(
+                "duplicate", head_sha256=head, content_sha256=prefix.content_sha256,
+                start_offset=0, end_offset=prefix.end_offset, line_count=0,
+                lines_before=0, pending_bytes=0,
+                message=f"content already landed from {prefix.source_file}",
+            )  # fmt: skip
+    finally:
+        stream.close()
+
+
+def _note(offer: Offer, status: str, size: int, mtime_ns: int, message: str) -> LedgerEntry:
+    """A note of a file that could not be opened or looked at."""
+    return LedgerEntry(
+        batch_id=None, site=offer.site, source_file=str(offer.path), status=status,
+        head_sha256=None, content_sha256=None, start_offset=0, end_offset=0, line_count=0,
+        lines_before=0, pending_bytes=-1, file_size=size, file_mtime_ns=mtime_ns,
+        recorded_at=datetime.now(UTC), message=message,
+    )  # fmt: skip
