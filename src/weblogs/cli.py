@@ -275,6 +275,7 @@ def command_run(options: argparse.Namespace) -> int:
         compact=compact,
         stop=stop,
         bronze=bronze_of(options),
+        build_records_state=target.type == "sail_delta",
     )
     with run_lock(options.warehouse, wait=options.wait), stop.installed():
         if options.every:

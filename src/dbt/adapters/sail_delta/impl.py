@@ -15,7 +15,7 @@ from dbt.adapters import __about__ as about
 from dbt.adapters.sail_delta import __version__ as adapter_version
 from dbt.adapters.sail_delta.connections import SailDeltaConnectionManager
 from dbt.adapters.sail_delta.relation import SailDeltaRelation
-from weblogs import catalog, engine, run_log
+from weblogs import build_state, catalog, engine, run_log
 
 logger = AdapterLogger("SailDelta")
 
@@ -130,3 +130,24 @@ class SailDeltaAdapter(SailAdapter):
             self._warehouse() / schema / run_log.RUN_LOG_TABLE,
         )
         return written
+
+    @available
+    def record_build_state(
+        self, bronze_id: str, models: list[dict], statuses: dict[str, str], empty: bool
+    ) -> int:
+        """Record the batch the warehouse is built through after this invocation."""
+
+        def newest_batch(model: build_state.Model) -> int:
+            state = run_log.table_state(self._warehouse() / model.relation.replace(".", "/", 1))
+            return (state.newest_batch if state else None) or 0
+
+        return build_state.record_invocation(
+            self._warehouse(),
+            bronze_id,
+            [
+                build_state.Model(**{**model, "depends_on": tuple(model["depends_on"])})
+                for model in models
+            ],
+            build_state.Invocation(statuses=dict(statuses), empty=bool(empty)),
+            newest_batch,
+        )
