@@ -15,7 +15,7 @@ from dbt.adapters import __about__ as about
 from dbt.adapters.sail_delta import __version__ as adapter_version
 from dbt.adapters.sail_delta.connections import SailDeltaConnectionManager
 from dbt.adapters.sail_delta.relation import SailDeltaRelation
-from weblogs import build_state, catalog, engine, run_log
+from weblogs import build_state, catalog, engine, raw_layer, run_log
 
 logger = AdapterLogger("SailDelta")
 
@@ -130,6 +130,18 @@ class SailDeltaAdapter(SailAdapter):
             self._warehouse() / schema / run_log.RUN_LOG_TABLE,
         )
         return written
+
+    @available
+    def create_raw_layer(self, raw_schema: str) -> str:
+        """Create the bronze table and the ledger empty where nothing has landed yet, and
+        attach them, so the models build (empty) before the first ingest."""
+        created = raw_layer.create_missing_tables(self._warehouse(), raw_schema, logger.info)
+        for table, location in created:
+            catalog.attach_table(self._session(), raw_schema, table, location)
+        if created:
+            names = " and ".join(f"{raw_schema}.{table}" for table, _ in created)
+            logger.info(f"created the raw layer empty, as nothing has landed yet: {names}")
+        return ""
 
     @available
     def record_build_state(

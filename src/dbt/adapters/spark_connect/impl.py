@@ -60,3 +60,12 @@ class SparkConnectAdapter(SparkAdapter):
         )
         catalog.register_function(self._session(), definition)
         return name
+
+    @available
+    def create_raw_layer(self, raw_schema: str) -> str:
+        """Create the bronze table and the ledger empty if missing, as `weblogs ingest` would,
+        so the models build (empty) before the first ingest."""
+        from weblogs.spark_ingest import SparkBronze
+
+        SparkBronze(self._session(), raw_schema)
+        return ""
