@@ -1,5 +1,5 @@
-"""Building before anything landed builds empty tables, and an ingest then lands in the empty
-tables exactly once."""
+"""Building before anything landed builds empty tables; `dbt build --empty` passes on a fresh
+warehouse and on one with data; an ingest then lands in the empty tables exactly once."""
 
 from __future__ import annotations
 
@@ -106,5 +106,31 @@ def test_a_build_before_anything_landed_builds_empty_tables(
     assert count(project, "weblogs_raw.access_log_lines") == 500
     landed = project.weblogs("build", "--vars", LOW_COVERAGE)
     assert "nothing has landed yet" not in landed.stdout
+    assert count(project, "weblogs.network_filter") > 0
+    assert models_line(project).endswith("through batch 1 (up to date)")
+
+
+@pytest.mark.e2e
+def test_dbt_build_empty_passes_on_a_fresh_warehouse_and_on_one_with_data(
+    project: Project, tmp_path: Path
+) -> None:
+    fresh = project.dbt("build", "--empty")
+    assert re.search(r"ERROR=0 SKIP=0 ", done_line(fresh.stdout)), fresh.stdout
+
+    log = write_log(tmp_path / "logs" / "access.log", 500, seed=4)
+    project.weblogs("ingest", str(log), "--settle-seconds", "0")
+    project.dbt("build", "--vars", LOW_COVERAGE)
+    merged = count(project, "weblogs.int_access_requests_deduplicated")
+    assert merged > 0
+
+    with_data = project.dbt("build", "--empty", "--vars", LOW_COVERAGE)
+    assert re.search(r"ERROR=0 SKIP=0 ", done_line(with_data.stdout)), with_data.stdout
+    assert "schema drift" not in with_data.stdout
+    # --empty rebuilds the tables empty and appends nothing to the incremental ones; the
+    # build state says the marts are behind until the next build.
+    assert count(project, "weblogs.network_filter") == 0
+    assert count(project, "weblogs.int_access_requests_deduplicated") == merged
+    assert models_line(project).endswith("through batch 0 (1 batch(es) behind bronze)")
+    project.dbt("build", "--vars", LOW_COVERAGE)
     assert count(project, "weblogs.network_filter") > 0
     assert models_line(project).endswith("through batch 1 (up to date)")
