@@ -19,7 +19,7 @@ from weblogs.ingest import (
     LEDGER_TABLE,
     RAW_SCHEMA,
     RAW_TABLE,
-    committed_batch_id,
+    DeltaBronze,
     ledger_table_path,
     raw_table_path,
     warehouse_lock,
@@ -32,7 +32,7 @@ NOTHING_LANDED = (
 
 
 def nothing_landed(warehouse: Path, raw_schema: str) -> bool:
-    return committed_batch_id(raw_table_path(warehouse, raw_schema)) == 0
+    return DeltaBronze(warehouse, raw_schema).committed_batch_id() == 0
 
 
 def _missing(warehouse: Path, raw_schema: str) -> list[tuple[str, Path]]:

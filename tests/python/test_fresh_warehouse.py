@@ -17,10 +17,9 @@ from conftest import BIN_DIR, Project
 from weblogs import raw_layer
 from weblogs.generate import write_log
 from weblogs.ingest import (
-    APP_ID,
     LEDGER_SCHEMA,
     RAW_SCHEMA,
-    committed_batch_id,
+    DeltaBronze,
     ledger_table_path,
     load_ledger,
     raw_table_path,
@@ -56,7 +55,7 @@ def test_the_empty_raw_layer_has_the_ingest_schemas_and_takes_an_ingest_once(
     assert DeltaTable(str(ledger_table_path(warehouse, "raw"))).schema().to_arrow() == (
         LEDGER_SCHEMA
     )
-    assert committed_batch_id(raw_table_path(warehouse, "raw")) == 0
+    assert DeltaBronze(warehouse, "raw").committed_batch_id() == 0
     assert load_ledger(warehouse, "raw").entries == []
     assert raw_layer.nothing_landed(warehouse, "raw")
 
@@ -74,9 +73,8 @@ def test_the_empty_raw_layer_has_the_ingest_schemas_and_takes_an_ingest_once(
     assert load_ledger(warehouse, "raw").last_batch_id == 1
     rerun = subprocess.run(command, capture_output=True, text=True, check=True)
     assert "nothing new to ingest" in rerun.stdout
-    bronze = DeltaTable(str(raw_table_path(warehouse, "raw")))
-    assert bronze.transaction_version(APP_ID) == 1
-    assert bronze.to_pyarrow_table().num_rows == 300
+    assert DeltaBronze(warehouse, "raw").committed_batch_id() == 1
+    assert DeltaTable(str(raw_table_path(warehouse, "raw"))).to_pyarrow_table().num_rows == 300
     assert [entry.batch_id for entry in load_ledger(warehouse, "raw").entries] == [1]
     assert not raw_layer.nothing_landed(warehouse, "raw")
 
