@@ -239,9 +239,13 @@ def command_ingest(options: argparse.Namespace) -> int:
 
 
 def command_build(options: argparse.Namespace) -> int:
+    from weblogs import raw_layer
     from weblogs.runner import run_lock
 
+    embedded = options.target.type == "sail_delta"
     with run_lock(options.warehouse, wait=True):
+        if embedded and raw_layer.nothing_landed(options.warehouse, options.raw_schema):
+            print(raw_layer.NOTHING_LANDED, flush=True)
         return run_dbt(["build", *options.dbt_args], options.warehouse, options.target)
 
 
@@ -275,6 +279,7 @@ def command_run(options: argparse.Namespace) -> int:
         compact=compact,
         stop=stop,
         bronze=bronze_of(options),
+        build_records_state=target.type == "sail_delta",
     )
     with run_lock(options.warehouse, wait=options.wait), stop.installed():
         if options.every:

@@ -4,13 +4,13 @@ Batch is a stream with a long trigger. Each cycle lands the new lines of the lan
 in bounded micro-batches and builds the models after each one; the trigger only decides
 when a cycle starts: once (available-now: drain the backlog, then exit), every N seconds,
 or when files arrive. The checkpoint is the ingest ledger (see weblogs.ingest) plus the
-batch the models were last built through, so a restart resumes where the last run stopped.
+batch the models were last built through (weblogs.build_state), so a restart resumes where
+the last run stopped.
 """
 
 from __future__ import annotations
 
 import fcntl
-import json
 import os
 import re
 import signal
@@ -22,10 +22,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from weblogs import catalog
+from weblogs.build_state import built_through, record_built_through
 from weblogs.ingest import DeltaBronze, IngestResult, Limits, ingest_offers, landing_offers
 
-STATE_FILE = "run_state.json"
 RUN_LOCK = ".run.lock"
 
 
@@ -68,22 +67,6 @@ def run_lock(warehouse: Path, *, wait: bool) -> Iterator[None]:
             handle.seek(0)
             handle.truncate()
             fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def built_through(warehouse: Path) -> int:
-    """The last ingest batch the models were built through (0: never built)."""
-    path = warehouse / catalog.CATALOG_DIR / STATE_FILE
-    try:
-        return int(json.loads(path.read_text(encoding="utf-8"))["built_through_batch"])
-    except FileNotFoundError:
-        return 0
-
-
-def record_built_through(warehouse: Path, batch_id: int) -> None:
-    catalog.write_atomically(
-        warehouse / catalog.CATALOG_DIR / STATE_FILE,
-        json.dumps({"built_through_batch": batch_id, "at": datetime.now(UTC).isoformat()}),
-    )
 
 
 class StopFlag:
@@ -134,6 +117,8 @@ class Runner:
     stop: StopFlag = field(default_factory=StopFlag)
     report: RunReport = field(default_factory=RunReport)
     bronze: DeltaBronze | None = None
+    # Whether each build records the build state itself (dbt on the embedded engine does).
+    build_records_state: bool = True
 
     def __post_init__(self) -> None:
         self.bronze = self.bronze or DeltaBronze(self.warehouse, self.raw_schema)
@@ -143,8 +128,10 @@ class Runner:
         ok = self.build()
         self.report.builds += 1
         if ok:
-            record_built_through(self.warehouse, batch_id)
-            self.say(f"built through batch {batch_id} in {time.monotonic() - started:.1f} s")
+            if not self.build_records_state:
+                record_built_through(self.warehouse, batch_id)
+            through = built_through(self.warehouse)
+            self.say(f"built through batch {through} in {time.monotonic() - started:.1f} s")
         else:
             self.report.failed_builds += 1
             self.say(f"build after batch {batch_id} failed; the next cycle builds again")

@@ -8,13 +8,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from weblogs.build_state import built_through
 from weblogs.ingest import (
     Limits,
     landing_offers,
     load_ledger,
     nothing_new,
 )
-from weblogs.runner import built_through
 
 # Row counts shown for these tables of the models' schema when they exist.
 COUNTED_TABLES = ("int_access_requests_deduplicated", "access_log_quarantine", "network_filter")

@@ -5,13 +5,16 @@
 #}
 {% test columns_match_declared(model) %}
     {%- set problems = [] -%}
+    {#- Under --empty (or --sample) the relation renders as a subquery, which neither
+        `describe` nor a node lookup can take: the table itself is what is compared. -#}
+    {%- set relation = model.incorporate(limit=none, event_time_filter=none) -%}
     {%- if execute and flags.INTROSPECT is not sameas false -%}
         {%- set declared = {} -%}
-        {%- for column in columns_match_declared_node(model).columns.values() -%}
+        {%- for column in columns_match_declared_node(relation).columns.values() -%}
             {%- do declared.update({column.name | lower: (column.data_type or '') | lower}) -%}
         {%- endfor -%}
         {%- set actual = {} -%}
-        {%- for column in adapter.get_columns_in_relation(model) -%}
+        {%- for column in adapter.get_columns_in_relation(relation) -%}
             {%- do actual.update({column.name | lower: column.data_type | lower}) -%}
         {%- endfor -%}
         {%- for name, data_type in declared.items() -%}
@@ -25,7 +28,7 @@
             {%- do problems.append(('added', name, '', data_type)) -%}
         {%- endfor -%}
         {%- for drift, name, expected, found in problems -%}
-            {{ log("schema drift in " ~ model ~ ": column " ~ name ~ " " ~ drift
+            {{ log("schema drift in " ~ relation ~ ": column " ~ name ~ " " ~ drift
                 ~ " (declared " ~ (expected or 'nothing') ~ ", found " ~ (found or 'nothing') ~ ")", info=True) }}
         {%- endfor -%}
     {%- endif %}

@@ -11,7 +11,7 @@ from dbt.adapters.sail.impl import SailAdapter
 
 from dbt.adapters.sail_delta.connections import SailDeltaConnectionManager
 from dbt.adapters.session_functions.impl import SessionFunctionsAdapter
-from weblogs import catalog, engine, run_log
+from weblogs import build_state, catalog, engine, raw_layer, run_log
 
 logger = AdapterLogger("SailDelta")
 
@@ -107,3 +107,36 @@ class SailDeltaAdapter(SessionFunctionsAdapter, SailAdapter):
             self._warehouse() / schema / run_log.RUN_LOG_TABLE,
         )
         return written
+
+    @available
+    def create_raw_layer(self, raw_schema: str) -> str:
+        """Create the bronze table and the ledger empty where nothing has landed yet, and
+        attach them, so the models build (empty) before the first ingest."""
+        created = raw_layer.create_missing_tables(self._warehouse(), raw_schema, logger.info)
+        for table, location in created:
+            catalog.attach_table(self._session(), raw_schema, table, location)
+        if created:
+            names = " and ".join(f"{raw_schema}.{table}" for table, _ in created)
+            logger.info(f"created the raw layer empty, as nothing has landed yet: {names}")
+        return ""
+
+    @available
+    def record_build_state(
+        self, bronze_id: str, models: list[dict], statuses: dict[str, str], empty: bool
+    ) -> int:
+        """Record the batch the warehouse is built through after this invocation."""
+
+        def newest_batch(model: build_state.Model) -> int:
+            state = run_log.table_state(self._warehouse() / model.relation.replace(".", "/", 1))
+            return (state.newest_batch if state else None) or 0
+
+        return build_state.record_invocation(
+            self._warehouse(),
+            bronze_id,
+            [
+                build_state.Model(**{**model, "depends_on": tuple(model["depends_on"])})
+                for model in models
+            ],
+            build_state.Invocation(statuses=dict(statuses), empty=bool(empty)),
+            newest_batch,
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dbt.adapters.base.meta import available
 from dbt.adapters.spark.impl import SparkAdapter
 
 from dbt.adapters.session_functions.impl import SessionFunctionsAdapter
@@ -28,3 +29,12 @@ class SparkConnectAdapter(SessionFunctionsAdapter, SparkAdapter):
         for key, value in credentials.session_parameters().items():
             builder = builder.config(key, value)
         return builder.getOrCreate()
+
+    @available
+    def create_raw_layer(self, raw_schema: str) -> str:
+        """Create the bronze table and the ledger empty if missing, as `weblogs ingest` would,
+        so the models build (empty) before the first ingest."""
+        from weblogs.ingest import SparkBronze
+
+        SparkBronze(self._session(), raw_schema)
+        return ""

@@ -1,0 +1,10 @@
+{% macro record_build_state(results) %}
+    {#- Every ingest batch arrives through this source: the build state counts from it. -#}
+    {{ return(adapter.dispatch('record_build_state')(results, 'apache_logs', 'access_log_lines')) }}
+{% endmacro %}
+
+
+{% macro default__record_build_state(results, source_name, table_name) %}
+    {#- Other engines: `weblogs run` records the batch it built (weblogs.build_state). -#}
+    {{ return('') }}
+{% endmacro %}

@@ -1,0 +1,170 @@
+"""The warehouse's build state: the newest ingest batch the models are built through.
+
+`weblogs status` compares it with bronze, and `weblogs run` builds first when bronze is
+ahead of it (a run stopped between landing a batch and building it). It belongs to the
+warehouse, not to a command: on the embedded target every dbt invocation records it from
+its on-run-end hook (through the sail_delta adapter), so `dbt build`, `weblogs build` and
+`weblogs run` all keep it. On other targets `weblogs run` records the batch it built.
+
+"Built through batch N" means every table fed from bronze holds what bronze held through
+batch N. Views read through and need nothing; each stored table has a mark:
+
+- the staging table (the one model that reads bronze) is incremental by batch, so it holds
+  every batch up to its newest one: that is its mark, read from the table;
+- a table that built successfully read its inputs as they were then, so its mark becomes
+  the lowest mark among the tables it reads (directly or through views);
+- a table that did not run, failed or was skipped keeps its mark;
+- an invocation in which anything failed or errored advances no mark (a failed build is
+  not a build); one run with `--empty` sets the tables it rebuilt empty to 0.
+
+The warehouse is built through the lowest mark. So `dbt build -s network_filter` after a
+new batch landed claims nothing: it read tables still holding the older batches.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from weblogs import catalog
+
+# Named when only `weblogs run` wrote it; a file holding only built_through_batch (from
+# that time, or from `weblogs run` on another target) gives every table that mark.
+STATE_FILE = "run_state.json"
+# Statuses of a node, test or hook that make an invocation a failed build.
+FAILED = ("error", "fail", "runtime error", "partial success")
+READS_THROUGH = ("view", "ephemeral")
+
+
+@dataclass(frozen=True)
+class Model:
+    """What the build state needs of a dbt model node."""
+
+    unique_id: str
+    relation: str  # schema.alias
+    materialized: str
+    depends_on: tuple[str, ...]
+    full_refresh: bool = False
+
+    @property
+    def stored(self) -> bool:
+        return self.materialized not in READS_THROUGH
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """One dbt invocation as its on-run-end hook sees it."""
+
+    statuses: dict[str, str]  # unique_id -> status, for every node it ran
+    empty: bool = False
+
+    @property
+    def failed(self) -> bool:
+        return any(status in FAILED for status in self.statuses.values())
+
+
+def _path(warehouse: Path) -> Path:
+    return warehouse / catalog.CATALOG_DIR / STATE_FILE
+
+
+def _read(warehouse: Path) -> dict:
+    try:
+        return json.loads(_path(warehouse).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+
+
+def built_through(warehouse: Path) -> int:
+    """The newest ingest batch every table fed from bronze holds (0: never built)."""
+    return int(_read(warehouse).get("built_through_batch", 0))
+
+
+def record_built_through(warehouse: Path, batch_id: int) -> None:
+    """Record a build through `batch_id` of every table (`weblogs run` off the embedded
+    engine, where dbt does not record it)."""
+    _write(warehouse, batch_id, None)
+
+
+def _write(warehouse: Path, batch_id: int, marks: dict[str, int] | None) -> None:
+    state: dict = {"built_through_batch": batch_id, "at": datetime.now(UTC).isoformat()}
+    if marks is not None:
+        state["tables"] = marks
+    catalog.write_atomically(_path(warehouse), json.dumps(state, indent=1, sort_keys=True))
+
+
+def new_marks(
+    bronze_id: str,
+    models: Iterable[Model],
+    invocation: Invocation,
+    previous: Callable[[str], int],
+    newest_batch: Callable[[Model], int],
+) -> dict[str, int]:
+    """Each stored table fed from bronze, with its mark after the invocation (see above).
+
+    `previous(relation)` is a table's mark before it, `newest_batch(model)` the newest
+    batch the table of a model reading bronze holds."""
+    by_id = {model.unique_id: model for model in models}
+    effective: dict[str, int | None] = {}  # None: not fed from bronze
+    marks: dict[str, int] = {}
+
+    def visit(unique_id: str) -> int | None:
+        if unique_id in effective:
+            return effective[unique_id]
+        model = by_id.get(unique_id)
+        if model is None:  # a seed, a function, bronze itself
+            return None
+        inputs = [visit(parent) for parent in model.depends_on]
+        fed = [mark for mark in inputs if mark is not None]
+        if bronze_id in model.depends_on:
+            if not model.stored:
+                raise ValueError(f"{unique_id} reads bronze and is a view: it has no mark")
+            mark: int | None = newest_batch(model)
+        elif not fed:
+            mark = None
+        elif not model.stored:
+            mark = min(fed)
+        else:
+            mark = _stored_mark(model, min(fed), invocation, previous(model.relation))
+        if mark is not None and model.stored:
+            marks[model.relation] = mark
+        effective[unique_id] = mark
+        return mark
+
+    for unique_id in by_id:
+        visit(unique_id)
+    return marks
+
+
+def _stored_mark(model: Model, inputs: int, invocation: Invocation, previous: int) -> int:
+    if invocation.statuses.get(model.unique_id) != "success":
+        return previous
+    if invocation.empty:
+        rebuilt = model.materialized != "incremental" or model.full_refresh
+        return 0 if rebuilt else previous
+    return min(previous, inputs) if invocation.failed else inputs
+
+
+def record_invocation(
+    warehouse: Path,
+    bronze_id: str,
+    models: Iterable[Model],
+    invocation: Invocation,
+    newest_batch: Callable[[Model], int],
+) -> int:
+    """Update the marks after a dbt invocation; returns the batch the warehouse is built
+    through."""
+    state = _read(warehouse)
+    legacy = int(state.get("built_through_batch", 0))
+    stored = state.get("tables")
+
+    def previous(relation: str) -> int:
+        return legacy if stored is None else int(stored.get(relation, 0))
+
+    marks = new_marks(bronze_id, models, invocation, previous, newest_batch)
+    through = min(marks.values(), default=0)
+    if marks != stored or through != legacy:
+        _write(warehouse, through, marks)
+    return through
