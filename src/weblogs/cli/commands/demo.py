@@ -10,6 +10,7 @@ from weblogs.cli.commands.run import run
 from weblogs.cli.commands.sql import query
 from weblogs.cli.dbt import compiled_analyses
 from weblogs.cli.output import print_rows
+from weblogs.cli.targets import session
 
 DEMO_LANDING = Path("demo") / "landing"
 DEMO_LOG = DEMO_LANDING / "access.log"
@@ -32,7 +33,8 @@ def demo(options: argparse.Namespace) -> int:
         print("dbt build failed", file=sys.stderr)
         return 1
     analyses = compiled_analyses(VERIFICATION_ANALYSES, options.warehouse, options.target)
+    spark = session(options.warehouse, options.target)
     for name in VERIFICATION_ANALYSES:
         print(f"\n{name}:")
-        print_rows(*query(analyses[name], options.warehouse, options.target), "table")
+        print_rows(*query(spark, analyses[name]), "table")
     return 0
