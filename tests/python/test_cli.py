@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 
 import pytest
 
-from weblogs.cli import targets
+from weblogs.cli import targets, values
+from weblogs.cli.errors import UsageError
 from weblogs.cli.main import main, parse_arguments
+from weblogs.cli.main import parser as build_parser
 from weblogs.cli.output import print_rows
 
 
@@ -122,3 +125,148 @@ def test_spark_server_needs_java(tmp_path: Path, capsys, monkeypatch) -> None:
     assert code == 2
     assert "needs Java 17 or newer" in capsys.readouterr().err
     assert not (tmp_path / "_spark" / "server.json").exists()
+
+
+# One way to call each command, without the global options.
+COMMANDS = {
+    "ingest": ["ingest", "x.log"],
+    "run": ["run"],
+    "status": ["status"],
+    "compact": ["compact"],
+    "build": ["build"],
+    "sql": ["sql", "select 1"],
+    "generate": ["generate", "--out", "x.log"],
+    "bench": ["bench"],
+    "demo": ["demo"],
+    "spark-server": ["spark-server", "status"],
+}
+GLOBAL_OPTIONS = ["--warehouse", "/tmp/elsewhere", "--raw-schema", "bronze", "--target", "spark"]
+
+
+@pytest.mark.parametrize("position", ["before", "after"])
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_global_options_before_and_after_every_command(command: str, position: str) -> None:
+    words = COMMANDS[command]
+    argv = [*GLOBAL_OPTIONS, *words] if position == "before" else [*words, *GLOBAL_OPTIONS]
+    options = parse_arguments(argv)
+    assert options.command == command
+    assert (options.warehouse, options.raw_schema, options.target) == (
+        Path("/tmp/elsewhere"),
+        "bronze",
+        "spark",
+    )
+    assert options.dbt_args == []
+
+
+def test_an_option_given_before_is_not_reset_by_the_commands_default() -> None:
+    options = parse_arguments(["--raw-schema", "bronze", "--target", "spark", "status"])
+    assert (options.raw_schema, options.target) == ("bronze", "spark")
+    defaults = parse_arguments(["status"])
+    assert (defaults.raw_schema, defaults.target, defaults.warehouse) == ("weblogs_raw", None, None)
+
+
+def test_a_target_after_build_is_the_target_not_a_dbt_argument() -> None:
+    options = parse_arguments(["build", "--target", "spark", "--select", "network_filter+"])
+    assert options.target == "spark"
+    assert options.dbt_args == ["--select", "network_filter+"]
+
+
+@pytest.mark.parametrize(
+    "dbt_target", [["-t", "spark"], ["-tspark"], ["--target=spark"], ["--target", "spark"]]
+)
+def test_dbts_own_target_flag_names_the_target(dbt_target: list[str]) -> None:
+    for command in ("build", "run"):
+        options = parse_arguments([command, "--full-refresh", *dbt_target, "--vars", "{}"])
+        assert options.target == "spark"
+        assert options.dbt_args == ["--full-refresh", "--vars", "{}"]
+
+
+def test_two_different_targets_are_refused() -> None:
+    with pytest.raises(
+        UsageError, match="two targets asked for: --target local and dbt's -t spark"
+    ):
+        parse_arguments(["--target", "local", "build", "-t", "spark"])
+    with pytest.raises(UsageError, match="two targets asked for: spark, local"):
+        parse_arguments(["build", "-t", "spark", "-t", "local"])
+    assert parse_arguments(["--target", "spark", "build", "-t", "spark"]).target == "spark"
+
+
+def test_dbt_options_are_not_taken_for_abbreviations_of_ours() -> None:
+    # --targ would be an abbreviation of --target for argparse; for dbt build it is its own.
+    options = parse_arguments(["build", "--targ", "x", "--warn-error"])
+    assert options.target is None
+    assert options.dbt_args == ["--targ", "x", "--warn-error"]
+
+
+def all_parsers(parser: argparse.ArgumentParser):
+    yield parser.prog, parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            yield from action.choices.items()
+
+
+def test_every_option_has_help_that_shows_its_default() -> None:
+    missing = []
+    for name, subparser in all_parsers(build_parser()):
+        formatter = subparser._get_formatter()
+        for action in subparser._actions:
+            if isinstance(action, argparse._SubParsersAction | argparse._HelpAction):
+                continue
+            label = f"{name} {'/'.join(action.option_strings) or action.dest}"
+            if action.help == argparse.SUPPRESS:
+                continue  # hidden on purpose (a test hook)
+            if not action.help:
+                missing.append(f"{label}: no help")
+                continue
+            shown = formatter._expand_help(action)
+            if action.default in (None, False, [], argparse.SUPPRESS) or action.required:
+                continue
+            if f"(default: {action.default}" not in shown:
+                missing.append(f"{label}: default {action.default!r} not shown in {shown!r}")
+    assert missing == []
+
+
+def test_help_of_build_and_run_says_where_further_arguments_go() -> None:
+    for name, subparser in all_parsers(build_parser()):
+        if name in ("build", "run"):
+            assert "Every further argument goes to dbt build" in subparser.format_help()
+
+
+def test_the_size_shown_as_default_is_the_ingest_default() -> None:
+    from weblogs.ingest import Limits
+
+    options = parse_arguments(["ingest", "x.log"])
+    assert options.max_bytes_per_batch == Limits.max_bytes
+    assert options.max_files_per_batch == Limits.max_files
+    assert options.settle_seconds == Limits.settle_seconds
+
+
+@pytest.mark.parametrize(
+    ("text", "size"), [("64MB", 64 * 2**20), ("512k", 512 * 2**10), ("1GiB", 2**30), ("10", 10)]
+)
+def test_sizes(text: str, size: int) -> None:
+    assert values.byte_size(text) == size
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["ingest", "x.log", "--max-bytes-per-batch", ""],
+        ["ingest", "x.log", "--max-bytes-per-batch", "1e400"],
+        ["ingest", "x.log", "--max-bytes-per-batch", "0"],
+        ["ingest", "x.log", "--max-files-per-batch", "0"],
+        ["ingest", "x.log", "--settle-seconds", "-1"],
+        ["ingest", "x.log", "--settle-seconds", "nan"],
+        ["run", "--every", "5x"],
+        ["run", "--every", "0s"],
+        ["run", "--retain-hours", "inf"],
+        ["generate", "--out", "x", "--lines", "-5"],
+        ["spark-server", "start", "--port", "70000"],
+    ],
+)
+def test_bad_values_are_usage_errors(argv: list[str], capsys) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        parse_arguments(argv)
+    assert exit_info.value.code == 2
+    error = capsys.readouterr().err.strip().splitlines()[-1]
+    assert error.startswith(f"weblogs {argv[0]}: error: argument ")

@@ -58,6 +58,13 @@ def check_credentials(target: Target) -> None:
             )
 
 
+def check_ready(target: Target, warehouse: Path) -> None:
+    """Refuse in one line, before dbt starts, a target it could not reach."""
+    check_credentials(target)
+    if target.type == "spark_connect":
+        spark_server.reachable_address(warehouse)
+
+
 def session(warehouse: Path, target: Target):  # a pyspark SparkSession
     """A Spark session on the target's engine: embedded Sail or the Spark Connect server."""
     if target.type == "sail_delta":

@@ -5,10 +5,9 @@ from __future__ import annotations
 import argparse
 
 from weblogs.cli.dbt import run_dbt
+from weblogs.cli.warehouse import hold
 
 
 def build(options: argparse.Namespace) -> int:
-    from weblogs.runner import run_lock
-
-    with run_lock(options.warehouse, wait=True):
-        return run_dbt(["build", *options.dbt_args], options.warehouse, options.target)
+    with hold(options.warehouse, "build"):
+        return run_dbt("build", options.dbt_args, options.warehouse, options.target)

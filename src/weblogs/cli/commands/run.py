@@ -7,23 +7,25 @@ from pathlib import Path
 
 from weblogs.cli.bronze import bronze_of, limits
 from weblogs.cli.dbt import run_dbt_process
+from weblogs.cli.errors import UsageError
 from weblogs.cli.targets import require_embedded
+from weblogs.cli.warehouse import hold
 
 
 def run(options: argparse.Namespace) -> int:
     """Ingest what is new in the landing folder, then build, under the chosen trigger."""
     from weblogs.compaction import compact_warehouse
-    from weblogs.runner import Runner, StopFlag, parse_duration, run_lock
+    from weblogs.runner import Runner, StopFlag
 
     landing = Path(options.landing).expanduser().resolve()
     if not landing.is_dir():
-        raise FileNotFoundError(f"no such landing folder: {landing}")
+        raise UsageError(f"no such landing folder: {landing}")
     target = options.target
     if options.compact_every:
         require_embedded(target, "run --compact-every")
 
     def build() -> bool:
-        return run_dbt_process(["build", *options.dbt_args], options.warehouse, target) == 0
+        return run_dbt_process("build", options.dbt_args, options.warehouse, target) == 0
 
     def compact() -> None:
         for table in compact_warehouse(options.warehouse, retain_hours=options.retain_hours):
@@ -41,9 +43,9 @@ def run(options: argparse.Namespace) -> int:
         stop=stop,
         bronze=bronze_of(options),
     )
-    with run_lock(options.warehouse, wait=options.wait), stop.installed():
+    with hold(options.warehouse, options.command, wait=options.wait), stop.installed():
         if options.every:
-            report = runner.run_every(parse_duration(options.every), options.max_cycles)
+            report = runner.run_every(options.every, options.max_cycles)
         elif options.watch:
             report = runner.run_watch(max_cycles=options.max_cycles)
         else:
