@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -189,15 +190,21 @@ with run_lock(Path(sys.argv[1]), wait=False):
 """
 
 
-@pytest.mark.parametrize("args", [["compact"], ["build", "--bogus"]])
-def test_a_held_warehouse_says_who_holds_it_and_waits(project: Project, args: list[str]) -> None:
-    project.warehouse.mkdir(parents=True)
+def held_elsewhere(warehouse: Path, seconds: float) -> subprocess.Popen:
+    """Another process holding the warehouse's lock, as a `weblogs run` does."""
+    warehouse.mkdir(parents=True)
     holder = subprocess.Popen(
-        [sys.executable, "-c", HOLDER, str(project.warehouse), "4"],
+        [sys.executable, "-c", HOLDER, str(warehouse), str(seconds)],
         stdout=subprocess.PIPE,
         text=True,
     )
     assert holder.stdout.readline() == "holding\n"
+    return holder
+
+
+@pytest.mark.parametrize("args", [["compact"], ["build", "--bogus"]])
+def test_a_held_warehouse_says_who_holds_it_and_waits(project: Project, args: list[str]) -> None:
+    holder = held_elsewhere(project.warehouse, 4)
     started = time.monotonic()
     result = project.weblogs(*args, check=False)
     waited = time.monotonic() - started
@@ -216,13 +223,7 @@ def test_a_held_warehouse_says_who_holds_it_and_waits(project: Project, args: li
 
 
 def test_a_busy_warehouse_without_wait_names_the_holder(project: Project) -> None:
-    project.warehouse.mkdir(parents=True)
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLDER, str(project.warehouse), "3"],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert holder.stdout.readline() == "holding\n"
+    holder = held_elsewhere(project.warehouse, 3)
     (project.workdir / "landing").mkdir()
     result = project.weblogs("run", check=False)
     holder.wait(timeout=30)

@@ -84,6 +84,12 @@ def parser() -> argparse.ArgumentParser:
     )
     after = global_options(after_command=True)
     batch = batch_options()
+    retention = argparse.ArgumentParser(add_help=False)
+    retention.add_argument(
+        "--retain-hours", type=time_span, default=RETAIN_HOURS, metavar="H",
+        help="compaction keeps the files a version of the last H hours needs, as Delta does "
+        "(default: %(default)s)",
+    )  # fmt: skip
     subcommands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name: str, summary: str, *parents: argparse.ArgumentParser, **kwargs):
@@ -102,7 +108,7 @@ def parser() -> argparse.ArgumentParser:
     ingest.set_defaults(run=commands.ingest)
 
     run = command(
-        "run", "ingest the new files of the landing folder, then dbt build", batch,
+        "run", "ingest the new files of the landing folder, then dbt build", batch, retention,
         epilog=DBT_EPILOG, allow_abbrev=False,
     )  # fmt: skip
     run.add_argument(
@@ -126,11 +132,6 @@ def parser() -> argparse.ArgumentParser:
         "--compact-every", type=whole_number, default=0, metavar="N",
         help="compact the Delta tables after every N-th batch (default: %(default)s, never)",
     )  # fmt: skip
-    run.add_argument(
-        "--retain-hours", type=time_span, default=RETAIN_HOURS, metavar="H",
-        help="compaction keeps the files a version of the last H hours needs "
-        "(default: %(default)s)",
-    )  # fmt: skip
     run.set_defaults(run=commands.run)
 
     status = command("status", "pending files, last batch, lag and row counts")
@@ -140,15 +141,12 @@ def parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     status.set_defaults(run=commands.status)
 
-    compact = command("compact", "compact the small files of the Delta tables, vacuum old ones")
+    compact = command(
+        "compact", "compact the small files of the Delta tables, vacuum old ones", retention
+    )
     compact.add_argument(
         "tables", nargs="*", metavar="SCHEMA.TABLE", help="tables to compact (default: all)"
     )
-    compact.add_argument(
-        "--retain-hours", type=time_span, default=RETAIN_HOURS, metavar="H",
-        help="keep the files a version of the last H hours needs, as Delta does "
-        "(default: %(default)s)",
-    )  # fmt: skip
     compact.set_defaults(run=commands.compact)
 
     build = command(
