@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import signal
 import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,6 +17,8 @@ DEFAULT_WAREHOUSE = "warehouse"
 
 _lock = threading.Lock()
 _server = None
+# Room for a libc `struct sigaction` (152 bytes with glibc), read and written back whole.
+_SIGACTION_BYTES = 512
 
 
 def warehouse_path(configured: str | os.PathLike[str] | None = None) -> Path:
@@ -25,6 +29,39 @@ def warehouse_path(configured: str | os.PathLike[str] | None = None) -> Path:
     """
     raw = configured or os.environ.get(WAREHOUSE_ENV) or DEFAULT_WAREHOUSE
     return Path(raw).expanduser().resolve()
+
+
+def start_keeping_sigint(server) -> None:  # a pysail SparkConnectServer
+    """Start Sail's server in the background, keeping Ctrl-C for this process.
+
+    The server shuts itself down on SIGINT: its runtime installs its own handler, with
+    SA_RESTART, just after the start. A Ctrl-C then left every query of the process retrying
+    against a server that was gone, while Python's KeyboardInterrupt waited behind a restarted
+    system call (`weblogs build` hung). So the SIGINT action from before the start, Python's,
+    is put back once Sail has replaced it, by a watcher thread: signal.signal() works in the
+    main thread only, and dbt starts the server from one of its worker threads.
+    """
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    before = ctypes.create_string_buffer(_SIGACTION_BYTES)
+    readable = libc.sigaction(signal.SIGINT, None, before) == 0
+    server.start(background=True)
+    if not readable:
+        return
+
+    def put_back(wait_seconds: float = 10.0) -> None:
+        current = ctypes.create_string_buffer(_SIGACTION_BYTES)
+        handler = slice(0, ctypes.sizeof(ctypes.c_void_p))  # the struct's first field
+        deadline = time.monotonic() + wait_seconds
+        while time.monotonic() < deadline:
+            libc.sigaction(signal.SIGINT, None, current)
+            if current.raw[handler] != before.raw[handler]:
+                libc.sigaction(signal.SIGINT, before, None)
+                return
+            time.sleep(0.002)
+
+    threading.Thread(target=put_back, name="weblogs-keep-sigint", daemon=True).start()
 
 
 def server_url() -> str:
@@ -39,7 +76,7 @@ def server_url() -> str:
 
             # Loopback only: the embedded engine serves this process, not the network.
             _server = SparkConnectServer(ip="127.0.0.1", port=0)
-            _server.start(background=True)
+            start_keeping_sigint(_server)
         host, port = _server.listening_address
     return f"sc://{host}:{port}"
 

@@ -41,9 +41,9 @@ def parse_duration(text: str) -> float:
 
 
 @contextmanager
-def run_lock(warehouse: Path, *, wait: bool) -> Iterator[None]:
+def run_lock(warehouse: Path, *, wait: bool, command: str = "weblogs run") -> Iterator[None]:
     """One `weblogs run` per warehouse. A second one waits (wait=True) or refuses, naming the
-    holder."""
+    holder: the `command` that took the lock, its pid and since when."""
     warehouse.mkdir(parents=True, exist_ok=True)
     path = warehouse / RUN_LOCK
     with open(path, "a+") as handle:
@@ -59,7 +59,7 @@ def run_lock(warehouse: Path, *, wait: bool) -> Iterator[None]:
         handle.seek(0)
         handle.truncate()
         since = datetime.now(UTC).isoformat(timespec="seconds")
-        handle.write(f"weblogs run (pid {os.getpid()}) since {since}")
+        handle.write(f"{command} (pid {os.getpid()}) since {since}")
         handle.flush()
         try:
             yield

@@ -260,16 +260,22 @@ def configured_address(warehouse: Path) -> tuple[str, int]:
     return host, int(port)
 
 
-def session(warehouse: Path) -> SparkSession:
-    """A Spark Connect session on the server the spark target uses."""
-    from pyspark.sql import SparkSession
-
+def reachable_address(warehouse: Path) -> tuple[str, int]:
+    """The spark target's server address, once it accepts connections; else a one-line error."""
     host, port = configured_address(warehouse)
     if not is_listening(host, port):
         raise SparkServerError(
             f"no Spark Connect server at sc://{host}:{port}: start one with "
             "`weblogs spark-server start`"
         )
+    return host, port
+
+
+def session(warehouse: Path) -> SparkSession:
+    """A Spark Connect session on the server the spark target uses."""
+    from pyspark.sql import SparkSession
+
+    host, port = reachable_address(warehouse)
     return (
         SparkSession.builder.remote(f"sc://{host}:{port}")
         .config("spark.sql.session.timeZone", "UTC")

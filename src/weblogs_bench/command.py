@@ -48,25 +48,34 @@ def settings_from(options: argparse.Namespace) -> Settings:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--sizes", default="0.5M,1M,2M,4M", help="line counts, e.g. 2000,0.5M,1M")
+    """The options of `weblogs bench`, each with its default."""
     parser.add_argument(
-        "--variants", default=",".join(VARIANTS), help=f"any of {', '.join(VARIANTS)}"
+        "--sizes", default="0.5M,1M,2M,4M",
+        help="line counts to time, comma-separated (default: %(default)s)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--variants", default=",".join(VARIANTS),
+        help="what to time, comma-separated (default: %(default)s)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--format", dest="log_format", choices=["common", "combined"], default="combined",
+        help="log format of generated input (default: %(default)s)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--shape", choices=["generated", "real"], default="generated",
+        help="synthetic lines, or the lines of --real-log repeated to size (default: %(default)s)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--real-log", metavar="FILE", help="a real access log to repeat (with --shape real)"
     )
     parser.add_argument(
-        "--format", dest="log_format", choices=["common", "combined"], default="combined"
+        "--seed", type=int, default=42, help="seed of generated input (default: %(default)s)"
     )
+    parser.add_argument("--out", metavar="FILE", help="also write the results as JSON here")
     parser.add_argument(
-        "--shape",
-        choices=["generated", "real"],
-        default="generated",
-        help="synthetic lines, or the lines of --real-log repeated to size",
-    )
-    parser.add_argument("--real-log", help="a real access log to repeat (with --shape real)")
-    parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--out", help="write the results as JSON to this file")
-    parser.add_argument(
-        "--workdir", help="where data and warehouses go (default: a temporary folder, removed)"
-    )
+        "--workdir", metavar="FOLDER",
+        help="where inputs and warehouses go (default: a temporary folder, removed after)",
+    )  # fmt: skip
 
 
 def command(options: argparse.Namespace) -> int:

@@ -1,0 +1,11 @@
+"""`weblogs bench`: the pipeline timed beside PySpark, DuckDB and a regex bound."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def bench(options: argparse.Namespace) -> int:
+    import weblogs_bench
+
+    return weblogs_bench.command(options)

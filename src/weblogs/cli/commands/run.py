@@ -1,0 +1,59 @@
+"""`weblogs run`: ingest what is new in the landing folder, then build, under a trigger."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from weblogs.cli.bronze import bronze_of, limits
+from weblogs.cli.dbt import run_dbt_process
+from weblogs.cli.errors import UsageError
+from weblogs.cli.targets import require_embedded
+from weblogs.cli.warehouse import hold
+
+
+def run(options: argparse.Namespace) -> int:
+    """Ingest what is new in the landing folder, then build, under the chosen trigger."""
+    from weblogs.compaction import compact_warehouse
+    from weblogs.runner import Runner, StopFlag
+
+    landing = Path(options.landing).expanduser().resolve()
+    if not landing.is_dir():
+        raise UsageError(f"no such landing folder: {landing}")
+    target = options.target
+    if options.compact_every:
+        require_embedded(target, "run --compact-every")
+
+    def build() -> bool:
+        return run_dbt_process("build", options.dbt_args, options.warehouse, target) == 0
+
+    def compact() -> None:
+        for table in compact_warehouse(options.warehouse, retain_hours=options.retain_hours):
+            print(f"compacted {table.summary()}")
+
+    stop = StopFlag()
+    runner = Runner(
+        landing=landing,
+        warehouse=options.warehouse,
+        raw_schema=options.raw_schema,
+        build=build,
+        limits=limits(options),
+        compact_every=options.compact_every,
+        compact=compact,
+        stop=stop,
+        bronze=bronze_of(options),
+        build_records_state=target.type == "sail_delta",
+    )
+    with hold(options.warehouse, options.command, wait=options.wait), stop.installed():
+        if options.every:
+            report = runner.run_every(options.every, options.max_cycles)
+        elif options.watch:
+            report = runner.run_watch(max_cycles=options.max_cycles)
+        else:
+            report = runner.run_once()
+    print(
+        f"run: {report.cycles} cycle(s), {len(report.batches)} batch(es), "
+        f"{report.lines:,} lines, {report.builds} build(s)"
+        + (f", {report.failed_builds} failed" if report.failed_builds else "")
+    )
+    return 1 if report.failed_builds else 0

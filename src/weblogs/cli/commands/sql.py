@@ -1,0 +1,60 @@
+"""`weblogs sql`: one read-only query against the lakehouse, printed as a table, CSV or JSON."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from weblogs.cli.errors import UsageError
+from weblogs.cli.output import print_rows
+from weblogs.cli.readonly import check_read_only
+from weblogs.cli.targets import session
+
+NOT_FOUND = "TABLE_OR_VIEW_NOT_FOUND"
+
+
+def query(spark, sql: str) -> tuple[list[str], list[tuple]]:  # spark: a SparkSession
+    frame = spark.sql(sql)
+    rows = frame.collect()
+    return frame.columns, [tuple(row) for row in rows]
+
+
+def read_models_schema(spark, schema: str) -> None:
+    """Unqualified table names resolve in the models' schema, as in dbt's models."""
+    if spark.catalog.databaseExists(schema):
+        spark.catalog.setCurrentDatabase(schema)
+
+
+def tables_hint(spark) -> str:
+    """The tables there are, schema by schema, for an error about a table that is not."""
+    listed = []
+    for database in sorted(spark.catalog.listDatabases(), key=lambda found: found.name):
+        names = sorted(table.name for table in spark.catalog.listTables(database.name))
+        if names:
+            listed.append(f"{database.name}: {', '.join(names)}")
+    if not listed:
+        return "no tables yet: land logs with `weblogs ingest` and build with `weblogs build`"
+    return "tables in " + "; ".join(listed)
+
+
+def sql(options: argparse.Namespace) -> int:
+    from pyspark.errors import PySparkException
+
+    try:
+        check_read_only(options.query)
+    except UsageError as refused:
+        print(f"weblogs sql: {refused}", file=sys.stderr)
+        return 2
+    spark = session(options.warehouse, options.target)
+    read_models_schema(spark, options.target.schema)
+    try:
+        columns, rows = query(spark, options.query)
+    except PySparkException as error:
+        text = str(error).strip()
+        message = text.splitlines()[0] if text else repr(error)
+        if NOT_FOUND in text:
+            message += f" ({tables_hint(spark)})"
+        print(f"weblogs sql: {message}", file=sys.stderr)
+        return 1
+    print_rows(columns, rows, options.format)
+    return 0

@@ -1,0 +1,145 @@
+"""Running dbt for a command: in this process, or as a child process."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from weblogs import engine, spark_server
+from weblogs.cli.errors import CommandFailed, UsageError
+from weblogs.cli.targets import PROJECT_DIR, Target, check_ready
+
+# How long a dbt child may take to cancel its queries and exit after a second Ctrl-C.
+CHILD_STOP_SECONDS = 30.0
+# dbt's console output goes through this Python logger.
+DBT_CONSOLE_LOGGER = "stdout_log"
+
+
+def take_target(args: list[str]) -> tuple[list[str], str | None]:
+    """dbt's own -t/--target among the arguments passed on to dbt: taken out and returned as
+    the target. weblogs names the target to dbt itself, and dbt would take the last of two."""
+    rest: list[str] = []
+    named: list[str] = []
+    items = iter(args)
+    for arg in items:
+        if arg in ("-t", "--target"):
+            value = next(items, None)
+            if value is None:
+                raise UsageError(f"dbt's {arg} needs a target name")
+            named.append(value)
+        elif arg.startswith("--target="):
+            named.append(arg.removeprefix("--target="))
+        elif arg.startswith("-t") and not arg.startswith("--"):
+            named.append(arg.removeprefix("-t"))
+        else:
+            rest.append(arg)
+    if len(set(named)) > 1:
+        raise UsageError(f"two targets asked for: {', '.join(named)}")
+    return rest, (named[0] if named else None)
+
+
+def dbt_environment(warehouse: Path) -> None:
+    """Point dbt at this project's profiles and the chosen warehouse (and at the Spark
+    Connect server started for it, unless $WEBLOGS_SPARK_HOST/PORT say otherwise)."""
+    os.environ.setdefault("DBT_PROFILES_DIR", str(PROJECT_DIR / "profiles"))
+    os.environ.setdefault("DBT_PROJECT_DIR", str(PROJECT_DIR))
+    os.environ[engine.WAREHOUSE_ENV] = str(warehouse)
+    host, port = spark_server.configured_address(warehouse)
+    os.environ.setdefault(spark_server.HOST_ENV, host)
+    os.environ.setdefault(spark_server.PORT_ENV, str(port))
+
+
+class QuietInterrupt(logging.Filter):
+    """Keeps dbt's console free of the stack trace it prints for a Ctrl-C, and of the empty
+    "Encountered an error:" before it; dbt's log file keeps both."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = str(record.msg).rstrip()
+        if "Traceback (most recent call last)" in text:
+            return not text.endswith("KeyboardInterrupt")
+        return not text.endswith("Encountered an error:")
+
+
+def call_dbt(args: list[str]):  # dbt's dbtRunnerResult
+    """dbt in this process. An error dbt did not report itself (the in-process runner returns
+    a usage error unprinted) is raised or printed here; a Ctrl-C it caught is raised again."""
+    from dbt.cli.exceptions import DbtUsageException
+    from dbt.cli.main import dbtRunner
+
+    console = logging.getLogger(DBT_CONSOLE_LOGGER)
+    if not any(isinstance(known, QuietInterrupt) for known in console.filters):
+        console.addFilter(QuietInterrupt())
+    reported: list[str] = []
+
+    def note_reported(event) -> None:  # a dbt EventMsg
+        if event.info.name == "MainEncounteredError":
+            reported.append(event.info.name)
+
+    result = dbtRunner(callbacks=[note_reported]).invoke(args)
+    error = result.exception
+    if isinstance(error, KeyboardInterrupt):
+        raise KeyboardInterrupt
+    if isinstance(error, DbtUsageException):
+        raise UsageError(f"dbt: {error} (`dbt {args[0]} --help` lists its options)")
+    if error is not None and not reported:
+        print(f"weblogs: dbt: {first_line(error)}", file=sys.stderr)
+    return result
+
+
+def first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else repr(error)
+
+
+def invoke_dbt(command: str, args: list[str], warehouse: Path, target: Target):
+    """dbt in this process, so it shares the embedded engine with the caller."""
+    check_ready(target, warehouse)
+    dbt_environment(warehouse)
+    return call_dbt([command, *args, "--target", target.name])
+
+
+def run_dbt(command: str, args: list[str], warehouse: Path, target: Target) -> int:
+    return 0 if invoke_dbt(command, args, warehouse, target).success else 1
+
+
+def run_dbt_process(command: str, args: list[str], warehouse: Path, target: Target) -> int:
+    """dbt in a child process: memory is returned after every build of a long-running
+    `weblogs run` (in process it grew by about 18 MB per build), and the child has its own
+    session, so a Ctrl-C meant for the run does not abort the build in progress."""
+    check_ready(target, warehouse)
+    dbt_environment(warehouse)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "weblogs.cli.dbt_child", command, *args, "--target", target.name],
+        start_new_session=True,
+    )
+    try:
+        return child.wait()
+    except KeyboardInterrupt:
+        stop_child(child)
+        raise
+
+
+def stop_child(child: subprocess.Popen) -> None:
+    """Stop a dbt child now (a second Ctrl-C of `weblogs run`): interrupt it as a terminal
+    would, so it cancels its queries and removes its multiprocessing locks on the way out.
+    Killed outright, it left them behind and its resource tracker warned of "leaked
+    semaphore objects". Killed only if it does not exit in time, or on a further Ctrl-C."""
+    child.send_signal(signal.SIGINT)
+    try:
+        child.wait(timeout=CHILD_STOP_SECONDS)
+    except (subprocess.TimeoutExpired, KeyboardInterrupt):
+        os.killpg(child.pid, signal.SIGKILL)
+        child.wait()
+
+
+def compiled_analyses(names: tuple[str, ...], warehouse: Path, target: Target) -> dict[str, str]:
+    """SQL of dbt analyses, compiled for the current target."""
+    result = invoke_dbt("compile", ["--log-level", "none", "--select", *names], warehouse, target)
+    if not result.success:
+        reason = f": {first_line(result.exception)}" if result.exception else ""
+        raise CommandFailed(f"dbt compile of {', '.join(names)} failed{reason}")
+    return {run.node.name: run.node.compiled_code for run in result.result.results}

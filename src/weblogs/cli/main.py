@@ -1,0 +1,303 @@
+"""The `weblogs` parser, and running the command it names with one-line errors."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from weblogs import engine, spark_server
+from weblogs.cli import commands
+from weblogs.cli.dbt import take_target
+from weblogs.cli.errors import CommandFailed, UsageError
+from weblogs.cli.targets import TARGET_ENV, resolve_target
+from weblogs.cli.values import byte_size, duration, port, positive_int, time_span, whole_number
+from weblogs.ingest import IngestError, Limits
+from weblogs.runner import RunLockedError
+
+DESCRIPTION = "The `weblogs` command: ingest logs, build the dbt project, query the lakehouse."
+RAW_SCHEMA = "weblogs_raw"
+DEFAULT_LANDING = "landing"
+RETAIN_HOURS = 168.0
+# Commands whose unknown arguments are dbt build's.
+PASSES_TO_DBT = ("build", "run")
+# Commands that never touch the warehouse folder.
+WAREHOUSE_FREE = ("generate", "bench")
+DBT_EPILOG = (
+    "Every further argument goes to dbt build, e.g. --select network_filter+ --full-refresh "
+    "or --vars '{...}'; `dbt build --help` lists them. dbt's -t/--target is taken as the target."
+)
+# Exit codes: 1 for a command that failed, 2 for one that cannot run as asked (as argparse
+# uses), 130 for Ctrl-C and 141 for a closed output pipe (what a shell reports for a process
+# ended by SIGINT or SIGPIPE).
+FAILED, USAGE_ERROR, INTERRUPTED, PIPE_CLOSED = 1, 2, 130, 141
+
+
+def global_options(after_command: bool) -> argparse.ArgumentParser:
+    """--warehouse, --raw-schema and --target, declared once for the root parser (before the
+    command) and for every command's parser (after it). The commands' copies default to
+    SUPPRESS, so a value given before the command is not overwritten by a default."""
+
+    def default(value: object) -> object:
+        return argparse.SUPPRESS if after_command else value
+
+    shared = argparse.ArgumentParser(add_help=False)
+    group = shared.add_argument_group("global options (before or after the command)")
+    group.add_argument(
+        "--warehouse", type=engine.warehouse_path, default=default(None), metavar="FOLDER",
+        help=f"warehouse folder (default: ${engine.WAREHOUSE_ENV} or ./warehouse)",
+    )  # fmt: skip
+    group.add_argument(
+        "--raw-schema", default=default(RAW_SCHEMA), metavar="SCHEMA",
+        help=f"schema of the bronze table (default: {RAW_SCHEMA})",
+    )  # fmt: skip
+    group.add_argument(
+        "--target", default=default(None), metavar="NAME",
+        help="dbt target of the weblogs profile: local, spark or databricks "
+        f"(default: ${TARGET_ENV}, else the profile's default, local)",
+    )  # fmt: skip
+    return shared
+
+
+def batch_options() -> argparse.ArgumentParser:
+    """The bounds of a micro-batch, for the commands that land files."""
+    shared = argparse.ArgumentParser(add_help=False)
+    shared.add_argument(
+        "--max-files-per-batch", type=positive_int, default=Limits.max_files, metavar="N",
+        help="files per micro-batch at most (default: %(default)s)",
+    )  # fmt: skip
+    shared.add_argument(
+        "--max-bytes-per-batch", type=byte_size, default="64MB", metavar="SIZE",
+        help="bytes per micro-batch at most, e.g. 512kB, 64MB, 1GiB (default: %(default)s)",
+    )  # fmt: skip
+    shared.add_argument(
+        "--settle-seconds", type=time_span, default=Limits.settle_seconds, metavar="S",
+        help="a last line without newline lands once its file is unchanged this long "
+        "(default: %(default)s)",
+    )  # fmt: skip
+    return shared
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(
+        prog="weblogs", description=DESCRIPTION, parents=[global_options(after_command=False)]
+    )
+    after = global_options(after_command=True)
+    batch = batch_options()
+    retention = argparse.ArgumentParser(add_help=False)
+    retention.add_argument(
+        "--retain-hours", type=time_span, default=RETAIN_HOURS, metavar="H",
+        help="compaction keeps the files a version of the last H hours needs, as Delta does "
+        "(default: %(default)s)",
+    )  # fmt: skip
+    subcommands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, summary: str, *parents: argparse.ArgumentParser, **kwargs):
+        return subcommands.add_parser(
+            name, help=summary, description=summary, parents=[after, *parents], **kwargs
+        )
+
+    ingest = command(
+        "ingest", "land the new lines of log files in the bronze table (each line exactly once)",
+        batch,
+    )  # fmt: skip
+    ingest.add_argument("paths", nargs="+", metavar="PATH", help="log files, folders or globs")
+    ingest.add_argument(
+        "--site", default="default", help="site the lines belong to (default: %(default)s)"
+    )
+    ingest.set_defaults(run=commands.ingest)
+
+    run = command(
+        "run", "ingest the new files of the landing folder, then dbt build", batch, retention,
+        epilog=DBT_EPILOG, allow_abbrev=False,
+    )  # fmt: skip
+    run.add_argument(
+        "--landing", default=DEFAULT_LANDING, metavar="FOLDER",
+        help="landing folder, <landing>/<site>/<files> (default: %(default)s)",
+    )  # fmt: skip
+    trigger = run.add_mutually_exclusive_group()
+    trigger.add_argument(
+        "--once", action="store_true",
+        help="drain the backlog in micro-batches, then exit (the default trigger)",
+    )  # fmt: skip
+    trigger.add_argument(
+        "--every", type=duration, metavar="DURATION", help="a cycle every 30s, 5m, 1h..."
+    )
+    trigger.add_argument("--watch", action="store_true", help="a cycle when files arrive")
+    run.add_argument("--max-cycles", type=positive_int, default=None, help=argparse.SUPPRESS)
+    run.add_argument(
+        "--wait", action="store_true", help="queue behind another run instead of refusing"
+    )
+    run.add_argument(
+        "--compact-every", type=whole_number, default=0, metavar="N",
+        help="compact the Delta tables after every N-th batch (default: %(default)s, never)",
+    )  # fmt: skip
+    run.set_defaults(run=commands.run)
+
+    status = command("status", "pending files, last batch, lag and row counts")
+    status.add_argument(
+        "--landing", default=None, metavar="FOLDER",
+        help="also list the files of this landing folder not landed yet (default: none)",
+    )  # fmt: skip
+    status.set_defaults(run=commands.status)
+
+    compact = command(
+        "compact", "compact the small files of the Delta tables, vacuum old ones", retention
+    )
+    compact.add_argument(
+        "tables", nargs="*", metavar="SCHEMA.TABLE", help="tables to compact (default: all)"
+    )
+    compact.set_defaults(run=commands.compact)
+
+    build = command(
+        "build", "dbt build on the target, once the warehouse is free",
+        usage="weblogs build [-h] [global options] [dbt build arguments ...]",
+        epilog=DBT_EPILOG, allow_abbrev=False,
+    )  # fmt: skip
+    build.set_defaults(run=commands.build)
+
+    sql = command("sql", "run one read-only query against the lakehouse")
+    sql.add_argument(
+        "query",
+        help="a SELECT, WITH, VALUES, TABLE, SHOW, DESCRIBE or EXPLAIN statement; "
+        "unqualified table names are the models' (the target's schema)",
+    )
+    sql.add_argument(
+        "--format", choices=["table", "csv", "json"], default="table",
+        help="table, csv, or json (one object a line) (default: %(default)s)",
+    )  # fmt: skip
+    sql.set_defaults(run=commands.sql)
+
+    generate = command("generate", "write a synthetic access log")
+    generate.add_argument(
+        "--out", required=True, metavar="FILE", help="the log file to write (required)"
+    )
+    generate.add_argument(
+        "--lines", type=whole_number, default=100_000, help="lines to write (default: %(default)s)"
+    )
+    generate.add_argument(
+        "--format", dest="log_format", choices=["common", "combined"], default="combined",
+        help="Apache common or combined log format (default: %(default)s)",
+    )  # fmt: skip
+    generate.add_argument(
+        "--real-log", metavar="FILE",
+        help="instead of synthetic lines, repeat this log's lines to --lines",
+    )  # fmt: skip
+    generate.add_argument(
+        "--seed", type=int, default=42, help="seed of the random lines (default: %(default)s)"
+    )
+    generate.set_defaults(run=commands.generate)
+
+    add_bench_arguments(
+        command("bench", "time the pipeline beside PySpark, DuckDB and a regex bound")
+    )
+
+    demo = command("demo", "generate demo logs, ingest, build and verify", batch)
+    demo.add_argument(
+        "--lines", type=whole_number, default=50_000,
+        help="lines of the generated demo log (default: %(default)s)",
+    )  # fmt: skip
+    demo.add_argument(
+        "--demo-dir", default=".", metavar="FOLDER",
+        help="where demo/landing/access.log is written (default: %(default)s)",
+    )  # fmt: skip
+    demo.set_defaults(run=commands.demo)
+
+    server = command("spark-server", "start, stop or show a local Apache Spark Connect server")
+    server.add_argument("action", choices=["start", "stop", "status"], help="start, stop or status")
+    server.add_argument(
+        "--port", type=port, default=spark_server.DEFAULT_PORT,
+        help="port on 127.0.0.1; 0 picks a free one (default: %(default)s)",
+    )  # fmt: skip
+    server.set_defaults(run=commands.spark_server)
+    return root
+
+
+def add_bench_arguments(bench: argparse.ArgumentParser) -> None:
+    # The benchmark is a tool of its own (the weblogs_bench package): it declares its options.
+    from weblogs_bench import add_arguments
+
+    add_arguments(bench)
+    bench.set_defaults(run=commands.bench)
+
+
+def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
+    """Options of the command; for `build` and `run`, the arguments they do not know are
+    dbt build's, except dbt's own -t/--target, which names the target."""
+    root = parser()
+    options, unknown = root.parse_known_args(argv)
+    options.dbt_args = []
+    if options.command not in PASSES_TO_DBT:
+        if unknown:
+            root.error(f"unrecognized arguments: {' '.join(unknown)}")
+        return options
+    options.dbt_args, named = take_target(unknown)
+    if named is not None:
+        if options.target not in (None, named):
+            raise UsageError(
+                f"two targets asked for: --target {options.target} and dbt's -t {named}"
+            )
+        options.target = named
+    return options
+
+
+def run_command(argv: list[str] | None) -> int:
+    options = parse_arguments(argv)
+    options.warehouse = options.warehouse or engine.warehouse_path()
+    warehouse = options.warehouse
+    if options.command not in WAREHOUSE_FREE and warehouse.exists() and not warehouse.is_dir():
+        raise UsageError(f"the warehouse {warehouse} is a file, not a folder")
+    options.target = resolve_target(options.target)
+    return options.run(options)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run a command: a user mistake or a Ctrl-C ends in one line on stderr, a closed output
+    pipe quietly; never in a traceback."""
+    try:
+        code = run_command(argv)
+        sys.stdout.flush()  # a closed pipe shows here, not in Python's exit
+        return code
+    except SystemExit:  # argparse's --help and usage errors
+        if not flushed():
+            return PIPE_CLOSED
+        raise
+    except BrokenPipeError:
+        drop_output()
+        return PIPE_CLOSED
+    except KeyboardInterrupt:
+        print("weblogs: interrupted", file=sys.stderr)
+        return INTERRUPTED
+    except CommandFailed as error:
+        print(f"weblogs: {error}", file=sys.stderr)
+        return FAILED
+    except (
+        IngestError,
+        OSError,
+        RunLockedError,
+        ValueError,
+        UsageError,
+        spark_server.SparkServerError,
+    ) as error:
+        print(f"weblogs: {error}", file=sys.stderr)
+        return USAGE_ERROR
+
+
+def flushed() -> bool:
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        drop_output()
+        return False
+    return True
+
+
+def drop_output() -> None:
+    """The reader of our output went away (`weblogs ... | head`): send what is still buffered
+    to /dev/null, so that Python's exit does not report the closed pipe once more."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,99 @@
+"""The target dbt runs is the one asked for, or an error; dbt's own errors reach the user."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+
+import pytest
+
+from conftest import Project
+from weblogs import spark_server
+
+
+@pytest.fixture
+def no_spark_server(monkeypatch) -> int:
+    port = spark_server.free_port()
+    monkeypatch.setenv(spark_server.PORT_ENV, str(port))
+    return port
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--target", "spark", "build"],
+        ["build", "--target", "spark"],
+        ["build", "-t", "spark"],
+        ["build", "--select", "network_filter", "--target=spark"],
+        ["run", "--target", "spark"],
+        ["sql", "select 1", "--target", "spark"],
+    ],
+)
+def test_spark_without_a_server_is_one_line_not_a_build_on_local(
+    project: Project, no_spark_server: int, args: list[str]
+) -> None:
+    (project.workdir / "landing").mkdir()
+    result = project.weblogs(*args, check=False)
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"weblogs: no Spark Connect server at sc://127.0.0.1:{no_spark_server}: "
+        "start one with `weblogs spark-server start`\n"
+    )
+    assert result.stdout == ""
+    assert not project.warehouse.exists() or not (project.warehouse / "weblogs").exists()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["build", "--target", "nosuch"], ["build", "-t", "nosuch"], ["--target", "nosuch", "status"]],
+)
+def test_an_unknown_target_lists_the_targets(project: Project, args: list[str]) -> None:
+    result = project.weblogs(*args, check=False)
+    assert result.returncode == 2
+    assert result.stderr.startswith("weblogs: no target 'nosuch' in the weblogs profile")
+    assert result.stderr.endswith("; targets: local, spark, databricks\n")
+
+
+def test_conflicting_targets_are_refused(project: Project) -> None:
+    result = project.weblogs("--target", "local", "build", "-t", "spark", check=False)
+    assert (result.returncode, result.stderr) == (
+        2,
+        "weblogs: two targets asked for: --target local and dbt's -t spark\n",
+    )
+
+
+def test_a_dbt_usage_error_is_printed(project: Project) -> None:
+    result = project.weblogs("build", "--bogus", check=False)
+    assert result.returncode == 2
+    assert result.stderr == (
+        "weblogs: dbt: No such option '--bogus'. (`dbt build --help` lists its options)\n"
+    )
+
+
+@pytest.fixture
+def listening_port(monkeypatch) -> Iterator[int]:
+    """Something listening where the spark target connects, so weblogs lets dbt start."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        port = listener.getsockname()[1]
+        monkeypatch.setenv(spark_server.PORT_ENV, str(port))
+        yield port
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize(
+    ("args", "adapter"),
+    [
+        (["build", "--target", "spark"], "spark_connect"),
+        (["build", "-t", "spark"], "spark_connect"),
+        (["build"], "sail_delta"),
+    ],
+)
+def test_dbt_runs_the_target_asked_for(
+    project: Project, listening_port: int, args: list[str], adapter: str
+) -> None:
+    # Selecting nothing, dbt parses the project for the target and connects nowhere.
+    result = project.weblogs(*args, "--select", "no_such_model")
+    assert f"Registered adapter: {adapter}=" in result.stdout
+    assert "Nothing to do" in result.stdout

@@ -1,0 +1,240 @@
+"""No traceback for a user mistake, a closed pipe or a Ctrl-C: each command, run as a user
+would (in its own process), ends in one line and a meaningful exit code."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import BIN_DIR, Project
+
+WEBLOGS = str(BIN_DIR / "weblogs")
+INTERRUPTED, PIPE_CLOSED = 130, 141
+
+
+def no_traceback(*texts: str) -> None:
+    for text in texts:
+        assert "Traceback" not in text, text
+        assert "Exception ignored" not in text, text
+        assert "leaked semaphore" not in text, text
+
+
+def start(project: Project, *args: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [WEBLOGS, *args],
+        cwd=project.workdir,
+        env=project.env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        # argparse writes help text ignoring a closed stdout, and exits 0.
+        (["--help"], 0),
+        (["build", "--help"], 0),
+        (["status"], PIPE_CLOSED),
+        (["sql", "select id from range(200000)"], PIPE_CLOSED),
+        (["sql", "select id from range(200000)", "--format", "csv"], PIPE_CLOSED),
+    ],
+)
+def test_a_closed_output_pipe_ends_quietly(project: Project, args: list[str], code: int) -> None:
+    """`weblogs ... | head`: the reader is gone before the output is written."""
+    process = start(project, *args)
+    process.stdout.close()
+    stderr = process.stderr.read()
+    assert process.wait(timeout=120) == code
+    assert stderr == ""
+
+
+def test_reading_one_line_then_closing_the_pipe(project: Project) -> None:
+    """`weblogs sql "..." | head -1`: the pipe closes in the middle of the rows."""
+    process = start(project, "sql", "select id from range(200000)")
+    assert process.stdout.readline().split() == ["id"]
+    process.stdout.close()
+    stderr = process.stderr.read()
+    assert process.wait(timeout=120) == PIPE_CLOSED
+    assert stderr == ""
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["status"],
+        ["sql", "select 1"],
+        ["build"],
+        ["ingest", "x.log"],
+        ["compact"],
+    ],
+)
+def test_a_warehouse_that_is_a_file(project: Project, args: list[str]) -> None:
+    (project.workdir / "afile").write_text("not a folder\n")
+    result = project.weblogs("--warehouse", "afile", *args, check=False)
+    assert result.returncode == 2
+    assert (
+        result.stderr
+        == f"weblogs: the warehouse {project.workdir / 'afile'} is a file, not a folder\n"
+    )
+
+
+@pytest.mark.parametrize("command", ["run", "status"])
+def test_a_missing_landing_folder(project: Project, command: str) -> None:
+    result = project.weblogs(command, "--landing", "nowhere", check=False)
+    assert result.returncode == 2
+    assert result.stderr == f"weblogs: no such landing folder: {project.workdir / 'nowhere'}\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        (["run", "--every", "5x"], "argument --every: not a duration: '5x'"),
+        (["ingest", "x.log", "--max-bytes-per-batch", ""], "argument --max-bytes-per-batch"),
+        (["ingest", "x.log", "--max-bytes-per-batch", "64QB"], "not a size: '64QB'"),
+        (["compact", "--retain-hours", "-1"], "argument --retain-hours"),
+    ],
+)
+def test_bad_durations_and_sizes(project: Project, args: list[str], error: str) -> None:
+    result = project.weblogs(*args, check=False)
+    assert result.returncode == 2
+    no_traceback(result.stderr)
+    assert error in result.stderr.strip().splitlines()[-1]
+
+
+def test_compact_of_a_table_that_is_not_there(project: Project) -> None:
+    result = project.weblogs("compact", "weblogs.nothing", check=False)
+    assert result.returncode == 2
+    assert result.stderr.startswith("weblogs: no Delta table weblogs.nothing in ")
+    assert result.stderr.rstrip().endswith("tables: none yet")
+
+
+def interrupted(process: subprocess.Popen, *, after_line: str = "", after: float = 0) -> tuple:
+    """Ctrl-C once `after_line` shows in the output (or after `after` seconds)."""
+    seen = []
+    if after_line:
+        for line in process.stdout:
+            seen.append(line)
+            if after_line in line:
+                break
+    time.sleep(after)
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=300)
+    return process.returncode, "".join(seen) + stdout, stderr
+
+
+def test_ctrl_c_during_a_query(project: Project) -> None:
+    process = start(project, "sql", "select sum(hash(id)) from range(100000000000)")
+    code, stdout, stderr = interrupted(process, after=8)
+    no_traceback(stdout, stderr)
+    assert (code, stderr) == (INTERRUPTED, "weblogs: interrupted\n")
+
+
+def test_ctrl_c_during_generate(project: Project) -> None:
+    process = start(project, "generate", "--out", "big.log", "--lines", "100000000")
+    deadline = time.monotonic() + 60
+    while not (project.workdir / "big.log").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    code, stdout, stderr = interrupted(process, after=0.5)
+    no_traceback(stdout, stderr)
+    assert (code, stderr) == (INTERRUPTED, "weblogs: interrupted\n")
+
+
+@pytest.mark.e2e
+def test_ctrl_c_during_build(project: Project) -> None:
+    """The build runs dbt in this process, on the embedded engine: dbt cancels and says so,
+    and the command ends in one line (the engine's own Ctrl-C handler once hung it here)."""
+    process = start(project, "build")
+    code, stdout, stderr = interrupted(process, after_line=" START ", after=1)
+    no_traceback(stdout, stderr)
+    assert (code, stderr) == (INTERRUPTED, "weblogs: interrupted\n")
+    assert "Exited because of keyboard interrupt" in stdout
+
+
+@pytest.mark.e2e
+def test_a_second_ctrl_c_stops_a_run_now_and_cleanly(project: Project) -> None:
+    """The first Ctrl-C lets the build of the batch finish; the second stops the dbt child
+    as a terminal would, so it exits without a traceback or leaked semaphores."""
+    from weblogs.generate import write_log
+
+    write_log(project.workdir / "landing" / "default" / "access.log", 2_000, seed=3)
+    process = start(project, "run", "--settle-seconds", "0")
+    seen = []
+    for line in process.stdout:
+        seen.append(line)
+        if " START " in line:
+            break
+    process.send_signal(signal.SIGINT)
+    time.sleep(2)
+    assert process.poll() is None, "the first Ctrl-C lets the build go on"
+    code, stdout, stderr = interrupted(process)
+    no_traceback("".join(seen), stdout, stderr)
+    assert (code, stderr) == (INTERRUPTED, "weblogs: interrupted\n")
+    assert "Exited because of keyboard interrupt" in stdout
+
+
+HOLDER = """
+import sys, time
+from pathlib import Path
+from weblogs.runner import run_lock
+with run_lock(Path(sys.argv[1]), wait=False):
+    print("holding", flush=True)
+    time.sleep(float(sys.argv[2]))
+"""
+
+
+def held_elsewhere(warehouse: Path, seconds: float) -> subprocess.Popen:
+    """Another process holding the warehouse's lock, as a `weblogs run` does."""
+    warehouse.mkdir(parents=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(warehouse), str(seconds)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout.readline() == "holding\n"
+    return holder
+
+
+@pytest.mark.parametrize("args", [["compact"], ["build", "--bogus"]])
+def test_a_held_warehouse_says_who_holds_it_and_waits(project: Project, args: list[str]) -> None:
+    holder = held_elsewhere(project.warehouse, 4)
+    started = time.monotonic()
+    result = project.weblogs(*args, check=False)
+    waited = time.monotonic() - started
+    holder.wait(timeout=30)
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith(f"weblogs {args[0]}: the warehouse {project.warehouse} is held by ")
+    assert f"weblogs run (pid {holder.pid}) since " in lines[0]
+    assert lines[0].endswith("; waiting until it is free")
+    assert waited > 2, "it waited for the holder"
+    # Then it ran: compact finds nothing to do, build reaches dbt (which refuses --bogus).
+    if args == ["compact"]:
+        assert (result.returncode, result.stdout) == (0, "no Delta table to compact\n")
+    else:
+        assert result.returncode == 2 and "No such option '--bogus'" in lines[1]
+    assert not os.path.exists(f"/proc/{holder.pid}")
+
+
+def test_a_busy_warehouse_without_wait_names_the_holder(project: Project) -> None:
+    holder = held_elsewhere(project.warehouse, 3)
+    (project.workdir / "landing").mkdir()
+    result = project.weblogs("run", check=False)
+    holder.wait(timeout=30)
+    assert result.returncode == 2
+    assert f"busy: weblogs run (pid {holder.pid}) since " in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_the_lock_names_the_command_that_holds_it(project: Project) -> None:
+    """A build holding the warehouse is named as a build, not as a run."""
+    from weblogs.cli.warehouse import hold, holder
+
+    with hold(project.warehouse, "build"):
+        assert holder(project.warehouse).startswith(f"weblogs build (pid {os.getpid()}) since ")
