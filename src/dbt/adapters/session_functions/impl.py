@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import abstractmethod
+from datetime import UTC, datetime
 from importlib import import_module
 
 from dbt.adapters.base.meta import available
@@ -36,6 +37,21 @@ class SessionFunctionsAdapter(SparkAdapter):
     @abstractmethod
     def _session(self):  # pyspark is imported lazily, so no return annotation
         """The Spark Connect session dbt's statements run in."""
+
+    def _create_freshness_response(
+        self, last_modified: datetime | None, snapshotted_at: datetime | None
+    ):  # dbt's FreshnessResponse
+        """`dbt source freshness` with times in UTC. pyspark hands timestamps back as naive
+        datetimes in the process's local time zone, and dbt takes a naive time for UTC: on a
+        machine outside UTC the age came out right but both times in sources.json were off
+        by the zone's offset. Naive here means local, so it is converted."""
+
+        def utc(value: datetime | None) -> datetime | None:
+            if value is None or value.tzinfo is not None:
+                return value
+            return value.astimezone(UTC)
+
+        return super()._create_freshness_response(utc(last_modified), utc(snapshotted_at))
 
     def _keep_function(self, definition: catalog.FunctionDefinition) -> None:
         """Keep a registered function beyond this session; here the session is all there is."""
