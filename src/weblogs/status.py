@@ -1,4 +1,5 @@
-"""`weblogs status`: what is pending, what landed last, how far behind, how much."""
+"""`weblogs status`: what is pending, what landed last, how far behind, how fresh, how
+fast lines become rows, how much."""
 
 from __future__ import annotations
 
@@ -9,15 +10,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from weblogs.build_state import built_through
+from weblogs.freshness import Freshness, Thresholds, measure
 from weblogs.ingest import (
     Limits,
     landing_offers,
     load_ledger,
     nothing_new,
 )
+from weblogs.run_log import Latency, percentile, recent_latencies
 
 # Row counts shown for these tables of the models' schema when they exist.
 COUNTED_TABLES = ("int_access_requests_deduplicated", "access_log_quarantine", "network_filter")
+# The latency shown is the lab's table's: from a line written to its row visible there.
+LATENCY_TABLE = "network_filter"
 
 
 @dataclass
@@ -31,6 +36,9 @@ class Status:
     statuses: Counter = field(default_factory=Counter)
     lines_by_site: Counter = field(default_factory=Counter)
     table_rows: dict[str, int] = field(default_factory=dict)
+    thresholds: Thresholds | None = None
+    freshness: list[Freshness] = field(default_factory=list)
+    latencies: list[Latency] = field(default_factory=list)
 
     def render(self, now: datetime | None = None) -> str:
         now = now or datetime.now(UTC)
@@ -64,11 +72,42 @@ class Status:
                 "ledger         "
                 + ", ".join(f"{count} {status}" for status, count in sorted(self.statuses.items()))
             )
+        out.extend(self._freshness_lines())
+        out.extend(self._latency_lines())
         for site, lines in sorted(self.lines_by_site.items()):
             out.append(f"site {site:<9} {lines:,} lines landed")
         for table, rows in self.table_rows.items():
             out.append(f"{table:<33} {rows:,} rows")
         return "\n".join(out)
+
+    def _freshness_lines(self) -> list[str]:
+        if self.thresholds is None:
+            return []
+        out = [
+            f"freshness      warn after {self.thresholds.warn_after_minutes:g} min, error after "
+            f"{self.thresholds.error_after_minutes:g} min (as dbt source freshness)"
+        ]
+        for found in self.freshness:
+            seen = (
+                f"newest {found.loaded_at_field} {_age(found.age_seconds)} ago"
+                if found.age_seconds is not None
+                else "no rows yet"
+            )
+            out.append(f"  {found.table:<31} {found.status}: {seen}")
+        return out
+
+    def _latency_lines(self) -> list[str]:
+        if not self.latencies:
+            return []
+        last = self.latencies[0]
+        seconds = [latency.seconds for latency in self.latencies]
+        return [
+            f"latency        batch {last.last_batch_id}: newest file written "
+            f"{last.newest_file_modified_at:%H:%M:%S}, {LATENCY_TABLE} committed "
+            f"{last.committed_at:%H:%M:%S} UTC, {last.seconds:.1f} s",
+            f"               last {len(seconds)} build(s): p50 {percentile(seconds, 0.5):.1f} s, "
+            f"p95 {percentile(seconds, 0.95):.1f} s",
+        ]
 
 
 def _age(seconds: float) -> str:
@@ -80,7 +119,11 @@ def _age(seconds: float) -> str:
 
 
 def collect(
-    warehouse: Path, raw_schema: str, landing: Path | None, models_schema: str = "weblogs"
+    warehouse: Path,
+    raw_schema: str,
+    landing: Path | None,
+    models_schema: str = "weblogs",
+    thresholds: Thresholds | None = None,
 ) -> Status:
     from deltalake import DeltaTable
     from deltalake.exceptions import TableNotFoundError
@@ -105,6 +148,10 @@ def collect(
             settled = now - stat.st_mtime >= Limits().settle_seconds
             if not nothing_new(seen, stat, settled):
                 status.pending_files.append((offer.path, stat.st_size, now - stat.st_mtime))
+    if thresholds is not None:
+        status.thresholds = thresholds
+        status.freshness = measure(warehouse, raw_schema, thresholds)
+    status.latencies = recent_latencies(warehouse, models_schema, LATENCY_TABLE)
     for table in COUNTED_TABLES:
         try:
             status.table_rows[table] = DeltaTable(str(warehouse / models_schema / table)).count()

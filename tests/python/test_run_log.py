@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,11 @@ import pytest
 from conftest import Project
 
 GOOD = '10.0.0.{n} - - [01/Mar/2026:10:00:0{n} +0000] "GET /p{n} HTTP/1.1" 200 {size}'
+
+
+def utc(text: str) -> datetime:
+    """A time as `weblogs sql` prints it (UTC, without a zone)."""
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 def run_log(project: Project) -> list[dict]:
@@ -47,6 +53,7 @@ def test_each_run_records_rows_read_parsed_quarantined_and_written(
         "requests_by_status",
         "data_quality_monitors",
         "access_log_late_arrivals",
+        "traffic_by_window",
     }
     requests = first["int_access_requests_deduplicated"]
     assert (requests["lines_read"], requests["lines_parsed"], requests["lines_quarantined"]) == (
@@ -92,3 +99,59 @@ def test_each_run_records_rows_read_parsed_quarantined_and_written(
     assert (merged["lines_read"], merged["lines_parsed"], merged["lines_quarantined"]) == (1, 1, 0)
     assert (merged["rows_before"], merged["rows_after"], merged["rows_written"]) == (4, 5, 1)
     assert by_name["access_log_quarantine"]["rows_written"] == 0
+
+
+@pytest.mark.e2e
+def test_a_run_log_from_before_the_latency_columns_gains_them(
+    project: Project, tmp_path: Path
+) -> None:
+    import pyarrow as pa
+    from deltalake import DeltaTable, write_deltalake
+
+    from weblogs.run_log import RUN_LOG_SCHEMA
+
+    # A warehouse whose run log was written before the batch and latency columns existed.
+    older = pa.schema([field for field in RUN_LOG_SCHEMA if field.name != "first_batch_id"][:19])
+    assert older.names[-1] == "message"
+    old_row = {name: None for name in older.names} | {
+        "invocation_id": "older", "run_started_at": datetime(2026, 1, 1, tzinfo=UTC),
+        "recorded_at": datetime(2026, 1, 1, tzinfo=UTC), "user_name": "u", "command": "dbt run",
+        "target_name": "local", "node_id": "model.weblogs.network_filter",
+        "node_name": "network_filter", "resource_type": "model", "status": "success",
+    }  # fmt: skip
+    location = project.warehouse / "weblogs" / "run_log"
+    write_deltalake(str(location), pa.Table.from_pylist([old_row], schema=older))
+
+    log = tmp_path / "access.log"
+    log.write_text("".join(GOOD.format(n=n, size=1000 + n) + "\n" for n in range(1, 5)))
+    written_ns = log.stat().st_mtime_ns
+    project.weblogs("ingest", str(log))
+    project.dbt("build")
+
+    table = DeltaTable(str(location))
+    assert table.schema().to_arrow().names == RUN_LOG_SCHEMA.names
+    rows = {(row["invocation_id"], row["node_name"]): row for row in run_log(project)}
+    assert rows[("older", "network_filter")]["latency_seconds"] is None
+    latest = next(
+        row for (invocation, name), row in rows.items()
+        if invocation != "older" and name == "network_filter"
+    )  # fmt: skip
+    assert (latest["first_batch_id"], latest["last_batch_id"]) == (1, 1)
+    modified = utc(latest["newest_file_modified_at"])
+    seconds, rest = divmod(written_ns, 1_000_000_000)
+    assert modified == datetime.fromtimestamp(seconds, UTC) + timedelta(microseconds=rest // 1000)
+    committed = utc(latest["committed_at"])
+    assert committed > modified
+    assert latest["latency_seconds"] == pytest.approx((committed - modified).total_seconds())
+    # A view commits nothing, so it has no latency.
+    enriched = next(
+        row for (invocation, name), row in rows.items()
+        if invocation != "older" and name == "int_access_requests_enriched"
+    )  # fmt: skip
+    assert enriched["committed_at"] is None and enriched["first_batch_id"] == 1
+
+    status = project.weblogs("status").stdout
+    assert f"latency        batch 1: newest file written {modified:%H:%M:%S}, network_filter" in (
+        status
+    )
+    assert f"{latest['latency_seconds']:.1f} s" in status

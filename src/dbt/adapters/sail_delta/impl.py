@@ -82,11 +82,12 @@ class SailDeltaAdapter(SessionFunctionsAdapter, SailAdapter):
         schema: str,
         staging_relation: str,
         results: list[dict],
+        ledger_relation: str = "",
     ) -> int:
         """Append this invocation's rows to <schema>.run_log and attach it to the session."""
         start = run_log.run_start(invocation_id)
-        lines = (
-            run_log.count_new_lines(self._session(), staging_relation, start, schema)
+        inputs = (
+            run_log.read_batches(self._session(), staging_relation, ledger_relation, start, schema)
             if staging_relation
             else {}
         )
@@ -98,7 +99,7 @@ class SailDeltaAdapter(SessionFunctionsAdapter, SailAdapter):
             command,
             target_name,
             results,
-            lines,
+            inputs,
         )
         catalog.attach_table(
             self._session(),

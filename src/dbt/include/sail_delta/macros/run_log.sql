@@ -33,11 +33,16 @@
             if node.resource_type == 'model' and node.name == 'stg_apache_logs__lines' -%}
             {%- do staging.append(node.schema ~ '.' ~ node.alias) -%}
         {%- endfor -%}
+        {#- The ledger says when the files of the batches read were last written. -#}
+        {%- set ledger = [] -%}
+        {%- for source in graph.sources.values() if source.name == 'ingest_ledger' -%}
+            {%- do ledger.append(source.schema ~ '.' ~ source.identifier) -%}
+        {%- endfor -%}
         {%- set selection = invocation_args_dict.get('select') or [] -%}
         {%- set command = 'dbt ' ~ flags.WHICH ~ ((' --select ' ~ (selection | join(' '))) if selection else '') -%}
         {% do adapter.record_run_log(
             invocation_id, run_started_at, command, target.name, target.schema,
-            staging[0] if staging else '', entries
+            staging[0] if staging else '', entries, ledger[0] if ledger else ''
         ) %}
     {% endif %}
     {{ return('') }}
