@@ -1,7 +1,14 @@
 {#- Data-drift monitors, one row each. Thresholds are vars (dbt_project.yml); the generic
-    test monitor_within_thresholds turns a row's status into a warning or a failure. -#}
+    test monitor_within_thresholds turns a row's status into a warning or a failure.
+
+    Rates and novelty judge what the build processed: every ingest batch after the one this
+    table was last built through without a failure (monitored_batches_after: the warehouse's
+    build state, recorded by every dbt invocation on the embedded engine). A build that
+    failed advances nothing, so the next one judges the same batches again, plus new ones.
+    Engines without a build state judge the latest batch. -#}
 {%- set known_methods = var('dq_known_methods') -%}
 {%- set known_protocols = var('dq_known_protocols') -%}
+{%- set judged_after = monitored_batches_after(this) -%}
 
 with
 
@@ -17,24 +24,50 @@ http_status_codes as (
     select * from {{ ref('http_status_codes') }}
 ),
 
--- The batch that arrived last: rates and novelty are judged on what is new.
-latest_batch as (
-    select max(ingest_batch_id) as ingest_batch_id from staged_lines
+judged_batches as (
+    select
+        min(ingest_batch_id) as first_batch_id,
+        max(ingest_batch_id) as last_batch_id
+    from staged_lines
+    {% if judged_after is none %}
+        where ingest_batch_id = (select max(latest.ingest_batch_id) from staged_lines as latest)
+    {% else %}
+        where ingest_batch_id > {{ judged_after }}
+    {% endif %}
 ),
 
-latest_lines as (
+judged_range as (
+    select
+        first_batch_id,
+        last_batch_id,
+        -- Batch ids are consecutive, so a range names every batch judged.
+        case
+            when first_batch_id is null
+                then 'no ingest batch since the last build'
+            when first_batch_id = last_batch_id
+                then 'ingest batch ' || cast(first_batch_id as string)
+            else
+                'ingest batches ' || cast(first_batch_id as string)
+                || '-' || cast(last_batch_id as string)
+        end as batch_label
+    from judged_batches
+),
+
+judged_lines as (
     select staged_lines.*
     from staged_lines
-    inner join latest_batch
-        on staged_lines.ingest_batch_id = latest_batch.ingest_batch_id
+    inner join judged_range
+        on
+            staged_lines.ingest_batch_id
+            between judged_range.first_batch_id and judged_range.last_batch_id
 ),
 
-latest_requests as (
+judged_requests as (
     select
-        latest_lines.*,
-        coalesce(latest_lines.protocol, '(none)') as protocol_label
-    from latest_lines
-    where latest_lines.quarantine_reason is null
+        judged_lines.*,
+        coalesce(judged_lines.protocol, '(none)') as protocol_label
+    from judged_lines
+    where judged_lines.quarantine_reason is null
 ),
 
 earlier_requests as (
@@ -42,47 +75,73 @@ earlier_requests as (
         requests.http_method,
         coalesce(requests.protocol, '(none)') as protocol_label
     from requests
-    inner join latest_batch
-        on requests.ingest_batch_id < latest_batch.ingest_batch_id
+    inner join judged_range
+        on requests.ingest_batch_id < judged_range.first_batch_id
 ),
 
 quarantine_rate as (
     select
         'quarantine_rate' as monitor_name,
-        count_if(quarantine_reason is not null) / nullif(count(*), 0) as measured_value,
+        count_if(judged_lines.quarantine_reason is not null)
+        / nullif(count(judged_lines.line_id), 0) as measured_value,
         {{ var('dq_quarantine_rate_warn') }} as warn_threshold,
         {{ var('dq_quarantine_rate_fail') }} as fail_threshold,
-        cast(count_if(quarantine_reason is not null) as string)
-        || ' of ' || cast(count(*) as string) || ' lines of ingest batch '
-        || coalesce(cast(max(ingest_batch_id) as string), '(none)')
-        || ' quarantined' as explanation
-    from latest_lines
+        case
+            when judged_range.first_batch_id is null then judged_range.batch_label
+            else
+                format_number(count_if(judged_lines.quarantine_reason is not null), 0)
+                || ' of ' || format_number(count(judged_lines.line_id), 0) || ' lines of '
+                || judged_range.batch_label || ' quarantined'
+        end as explanation
+    from judged_range
+    left join judged_lines
+        on true
+    group by
+        judged_range.first_batch_id,
+        judged_range.batch_label
+),
+
+judged_statuses as (
+    select
+        judged_requests.response_code,
+        http_status_codes.code is null as is_unregistered
+    from judged_requests
+    left join http_status_codes
+        on judged_requests.response_code = cast(http_status_codes.code as int)
 ),
 
 unregistered_status_share as (
     select
         'unregistered_status_share' as monitor_name,
-        count_if(http_status_codes.code is null) / nullif(count(*), 0) as measured_value,
+        count_if(judged_statuses.is_unregistered)
+        / nullif(count(judged_statuses.response_code), 0) as measured_value,
         {{ var('dq_unregistered_status_share_warn') }} as warn_threshold,
         {{ var('dq_unregistered_status_share_fail') }} as fail_threshold,
-        cast(count_if(http_status_codes.code is null) as string)
-        || ' of ' || cast(count(*) as string)
-        || ' requests of the latest batch have a code the seed lacks: '
-        || coalesce(
-            nullif(
-                concat_ws(', ', sort_array(collect_set(
-                    case
-                        when http_status_codes.code is null
-                            then cast(latest_requests.response_code as string)
-                    end
-                ))),
-                ''
-            ),
-            'none'
-        ) as explanation
-    from latest_requests
-    left join http_status_codes
-        on latest_requests.response_code = cast(http_status_codes.code as int)
+        case
+            when count(judged_statuses.response_code) = 0
+                then 'no requests in ' || judged_range.batch_label
+            else
+                format_number(count_if(judged_statuses.is_unregistered), 0)
+                || ' of ' || format_number(count(judged_statuses.response_code), 0)
+                || ' requests of ' || judged_range.batch_label
+                || ' have a code the seed lacks: '
+                || coalesce(
+                    nullif(
+                        concat_ws(', ', sort_array(collect_set(
+                            case
+                                when judged_statuses.is_unregistered
+                                    then cast(judged_statuses.response_code as string)
+                            end
+                        ))),
+                        ''
+                    ),
+                    'none'
+                )
+        end as explanation
+    from judged_range
+    left join judged_statuses
+        on true
+    group by judged_range.batch_label
 ),
 
 daily_requests as (
@@ -172,12 +231,12 @@ new_methods as (
             nullif(concat_ws(', ', sort_array(collect_list(http_method))), ''), 'none'
         ) as explanation
     from (
-        select distinct latest_requests.http_method
-        from latest_requests
+        select distinct judged_requests.http_method
+        from judged_requests
         left anti join earlier_requests
-            on latest_requests.http_method = earlier_requests.http_method
+            on judged_requests.http_method = earlier_requests.http_method
         where
-            latest_requests.http_method not in (
+            judged_requests.http_method not in (
                 {%- for value in known_methods %}
                     '{{ value }}'{{ ',' if not loop.last }}
                 {%- endfor %}
@@ -196,12 +255,12 @@ new_protocols as (
             nullif(concat_ws(', ', sort_array(collect_list(protocol_label))), ''), 'none'
         ) as explanation
     from (
-        select distinct latest_requests.protocol_label
-        from latest_requests
+        select distinct judged_requests.protocol_label
+        from judged_requests
         left anti join earlier_requests
-            on latest_requests.protocol_label = earlier_requests.protocol_label
+            on judged_requests.protocol_label = earlier_requests.protocol_label
         where
-            latest_requests.protocol_label not in (
+            judged_requests.protocol_label not in (
                 {%- for value in known_protocols %}
                     '{{ value }}'{{ ',' if not loop.last }}
                 {%- endfor %}
@@ -223,17 +282,27 @@ monitors as (
 
 final as (
     select
-        monitor_name,
-        cast(measured_value as double) as measured_value,
-        cast(warn_threshold as double) as warn_threshold,
-        cast(fail_threshold as double) as fail_threshold,
+        monitors.monitor_name,
+        cast(monitors.measured_value as double) as measured_value,
+        cast(monitors.warn_threshold as double) as warn_threshold,
+        cast(monitors.fail_threshold as double) as fail_threshold,
         case
-            when measured_value > fail_threshold then 'fail'
-            when measured_value > warn_threshold then 'warn'
+            when monitors.measured_value > monitors.fail_threshold then 'fail'
+            when monitors.measured_value > monitors.warn_threshold then 'warn'
             else 'ok'
         end as status,
-        explanation
+        monitors.explanation,
+        -- The batches judged; daily volume judges event dates, not batches.
+        case
+            when monitors.monitor_name != 'daily_volume_change'
+                then judged_range.first_batch_id
+        end as first_batch_id,
+        case
+            when monitors.monitor_name != 'daily_volume_change'
+                then judged_range.last_batch_id
+        end as last_batch_id
     from monitors
+    cross join judged_range
 )
 
 select * from final

@@ -82,6 +82,19 @@ def built_through(warehouse: Path) -> int:
     return int(_read(warehouse).get("built_through_batch", 0))
 
 
+def table_mark(warehouse: Path, relation: str) -> int:
+    """The batch one table (schema.alias) is built through: its mark (0 before its first
+    build), or the warehouse's batch in a state from before marks."""
+    return _mark(_read(warehouse), relation)
+
+
+def _mark(state: dict, relation: str) -> int:
+    stored = state.get("tables")
+    if stored is None:
+        return int(state.get("built_through_batch", 0))
+    return int(stored.get(relation, 0))
+
+
 def record_built_through(warehouse: Path, batch_id: int) -> None:
     """Record a build through `batch_id` of every table (`weblogs run` off the embedded
     engine, where dbt does not record it)."""
@@ -159,11 +172,9 @@ def record_invocation(
     state = _read(warehouse)
     legacy = int(state.get("built_through_batch", 0))
     stored = state.get("tables")
-
-    def previous(relation: str) -> int:
-        return legacy if stored is None else int(stored.get(relation, 0))
-
-    marks = new_marks(bronze_id, models, invocation, previous, newest_batch)
+    marks = new_marks(
+        bronze_id, models, invocation, lambda relation: _mark(state, relation), newest_batch
+    )
     through = min(marks.values(), default=0)
     if marks != stored or through != legacy:
         _write(warehouse, through, marks)

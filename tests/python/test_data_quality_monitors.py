@@ -109,3 +109,51 @@ def test_monitors_judge_the_latest_batch_against_history(project: Project, tmp_p
         "new_methods": "pass",
         "new_protocols": "pass",
     }
+
+
+def ingest_lines(project: Project, path: Path, good: int, bad: int, day: int) -> None:
+    """A file of its own (a day of its own: a file repeating another's lines adds nothing)."""
+    path.write_text(
+        "".join(request_line(day, second) + "\n" for second in range(good))
+        + "".join(f"not a log line {n}\n" for n in range(bad))
+    )
+    project.weblogs("ingest", str(path))
+
+
+@pytest.mark.e2e
+def test_monitors_judge_every_batch_since_the_last_build(project: Project, tmp_path: Path) -> None:
+    ingest_lines(project, tmp_path / "first.log", good=10, bad=0, day=1)
+    project.dbt("build")
+
+    # Three batches, one build: the rate is over all three (2 of 72, a warning), not over
+    # the last one alone (1 of 11 would fail).
+    for day, good, bad in ((2, 30, 1), (3, 30, 0), (4, 10, 1)):
+        ingest_lines(project, tmp_path / f"day{day}.log", good=good, bad=bad, day=day)
+    built = project.dbt("build")
+    rate = monitors(project)["quarantine_rate"]
+    assert (rate["first_batch_id"], rate["last_batch_id"]) == (2, 4)
+    assert rate["measured_value"] == pytest.approx(2 / 72)
+    assert rate["explanation"] == "2 of 72 lines of ingest batches 2-4 quarantined"
+    assert "quarantine_rate 0.0278 > 0.01: 2 of 72 lines of ingest batches 2-4 quarantined" in (
+        built.stdout
+    )
+    assert monitor_outcomes(project)["quarantine_rate"] == "warn"
+
+    # A failing batch fails the build, and keeps failing it until a build goes through:
+    # a failed build is not a build, so the next one judges the same batch again.
+    # (20 requests: the daily average so far, so the volume monitor stays quiet.)
+    ingest_lines(project, tmp_path / "day5.log", good=20, bad=2, day=5)
+    for _ in range(2):
+        failed = project.dbt("build", check=False)
+        assert failed.returncode == 1
+        assert "quarantine_rate 0.0909 > 0.05: 2 of 22 lines of ingest batch 5 quarantined" in (
+            failed.stdout
+        )
+    project.dbt("build", "--vars", "{dq_monitor_severity: warn}")
+    assert monitors(project)["quarantine_rate"]["status"] == "fail"
+
+    # Nothing new since that build: nothing to judge.
+    project.dbt("build")
+    rate = monitors(project)["quarantine_rate"]
+    assert (rate["measured_value"], rate["status"], rate["first_batch_id"]) == (None, "ok", None)
+    assert rate["explanation"] == "no ingest batch since the last build"

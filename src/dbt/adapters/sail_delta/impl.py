@@ -122,6 +122,11 @@ class SailDeltaAdapter(SessionFunctionsAdapter, SailAdapter):
         return ""
 
     @available
+    def built_through_mark(self, relation: str) -> int:
+        """The batch a table was last built through without a failure (its build-state mark)."""
+        return build_state.table_mark(self._warehouse(), relation)
+
+    @available
     def record_build_state(
         self, bronze_id: str, models: list[dict], statuses: dict[str, str], empty: bool
     ) -> int:

@@ -35,3 +35,13 @@
     {% endif %}
     {{ return('') }}
 {% endmacro %}
+
+
+{% macro sail_delta__monitored_batches_after(relation) %}
+    {#- The relation's mark in the build state: the batch it was last built through by an
+        invocation in which nothing failed. -#}
+    {%- if execute -%}
+        {{ return(adapter.built_through_mark(relation.schema ~ '.' ~ relation.identifier)) }}
+    {%- endif -%}
+    {{ return(0) }}
+{% endmacro %}
