@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint unit e2e bench spark browser ci-deps lineage-screenshot docs lock clean
+.PHONY: setup demo test lint unit e2e bench spark browser ci-deps lineage-screenshot report-screenshot docs lock clean
 
 setup: $(STAMP)
 
@@ -17,7 +17,8 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps --editable .
 	touch $(STAMP)
 
-# The main job on the embedded engine: generate demo logs, ingest, dbt build, verify.
+# The main job on the embedded engine: generate demo logs, ingest, dbt build, verify, and
+# write demo/report.html.
 demo: setup
 	$(BIN)/weblogs demo
 
@@ -57,7 +58,11 @@ browser:
 
 # Refresh docs/lineage.png, the lineage picture in the README.
 lineage-screenshot: setup
-	WEBLOGS_LINEAGE_SCREENSHOT=$(CURDIR)/docs/lineage.png $(BIN)/python -m pytest -m browser
+	WEBLOGS_LINEAGE_SCREENSHOT=$(CURDIR)/docs/lineage.png $(BIN)/python -m pytest -m browser tests/python/test_docs_lineage.py
+
+# Refresh docs/report.png, the picture of `weblogs report` (the browser test takes it).
+report-screenshot: setup
+	WEBLOGS_REPORT_SCREENSHOT=$(CURDIR)/docs/report.png $(BIN)/python -m pytest -m browser tests/python/test_report.py
 
 docs: setup
 	$(BIN)/dbt docs generate --profiles-dir profiles

@@ -44,6 +44,8 @@ class Page:
         self.process, self.commands, self.events = process, commands, events
         self.session_id = ""
         self.last_id = 0
+        # Every event the browser sent (console messages, requests...), in order.
+        self.received: list[dict] = []
 
     def send(self, method: str, params: dict | None = None, session: bool = True) -> dict:
         """One DevTools command, and its result once the browser answers it."""
@@ -55,6 +57,8 @@ class Page:
         self.commands.flush()
         while True:
             reply = self._read()
+            if "method" in reply:
+                self.received.append(reply)
             if reply.get("id") == self.last_id:
                 if "error" in reply:
                     raise BrowserError(f"{method}: {reply['error']}")

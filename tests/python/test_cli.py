@@ -132,6 +132,7 @@ COMMANDS = {
     "ingest": ["ingest", "x.log"],
     "run": ["run"],
     "status": ["status"],
+    "report": ["report", "--out", "x.html"],
     "compact": ["compact"],
     "build": ["build"],
     "sql": ["sql", "select 1"],

@@ -141,6 +141,13 @@ def parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     status.set_defaults(run=commands.status)
 
+    report = command("report", "write one HTML page of the traffic, quality and freshness")
+    report.add_argument(
+        "--out", default="report.html", metavar="FILE",
+        help="the page to write; it opens offline (default: %(default)s)",
+    )  # fmt: skip
+    report.set_defaults(run=commands.report)
+
     compact = command(
         "compact", "compact the small files of the Delta tables, vacuum old ones", retention
     )

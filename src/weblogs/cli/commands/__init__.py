@@ -6,6 +6,7 @@ from weblogs.cli.commands.compact import compact
 from weblogs.cli.commands.demo import demo
 from weblogs.cli.commands.generate import generate
 from weblogs.cli.commands.ingest import ingest
+from weblogs.cli.commands.report import report
 from weblogs.cli.commands.run import run
 from weblogs.cli.commands.spark_server import spark_server
 from weblogs.cli.commands.sql import sql
@@ -18,6 +19,7 @@ __all__ = [
     "demo",
     "generate",
     "ingest",
+    "report",
     "run",
     "spark_server",
     "sql",

@@ -1,4 +1,5 @@
-"""`weblogs demo`: the whole lab on generated logs: generate, ingest, build, verify."""
+"""`weblogs demo`: the whole lab on generated logs: generate, ingest, build, verify, and a
+page to look at."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from weblogs.cli.commands.report import report
 from weblogs.cli.commands.run import run
 from weblogs.cli.commands.sql import query
 from weblogs.cli.dbt import compiled_analyses
@@ -14,12 +16,13 @@ from weblogs.cli.targets import session
 
 DEMO_LANDING = Path("demo") / "landing"
 DEMO_LOG = DEMO_LANDING / "access.log"
+DEMO_REPORT = Path("demo") / "report.html"
 # The lab's verification queries, kept as dbt analyses.
 VERIFICATION_ANALYSES = ("pipeline_reconciliation", "lab_verification", "lab_status_summary")
 
 
 def demo(options: argparse.Namespace) -> int:
-    """The whole lab on generated demo logs: generate, ingest, build, verify."""
+    """The whole lab on generated demo logs: generate, ingest, build, verify, report."""
     from weblogs.generate import write_log
 
     log_path = Path(options.demo_dir) / DEMO_LOG
@@ -37,4 +40,6 @@ def demo(options: argparse.Namespace) -> int:
     for name in VERIFICATION_ANALYSES:
         print(f"\n{name}:")
         print_rows(*query(spark, analyses[name]), "table")
-    return 0
+    print()
+    options.out = str(Path(options.demo_dir) / DEMO_REPORT)
+    return report(options)

@@ -1,0 +1,23 @@
+"""`weblogs report`: one self-contained HTML page of what the warehouse holds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from weblogs.freshness import Thresholds
+from weblogs.report.data import ReportError, collect
+
+__all__ = ["ReportError", "write_report"]
+
+
+def write_report(
+    out: Path, warehouse: Path, schema: str, raw_schema: str, thresholds: Thresholds | None
+) -> Path:
+    """Read the tables, draw the page and write it to `out`."""
+    from weblogs.catalog import write_atomically
+    from weblogs.report.bundle import vega_bundle
+    from weblogs.report.page import render
+
+    data = collect(warehouse, schema, raw_schema, thresholds)
+    write_atomically(out, render(data, vega_bundle()))
+    return out

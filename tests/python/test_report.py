@@ -1,0 +1,172 @@
+"""`weblogs report`: one HTML page that opens offline in headless Chromium, draws its
+charts, logs no error and shows the numbers the tables hold."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+from test_docs_lineage import browser  # noqa: F401  (the fixture: Chromium or a skip)
+from test_pipeline import scalar_rows
+
+from conftest import Project
+from headless_browser import headless_page
+from weblogs.generate import write_log
+
+pytestmark = pytest.mark.browser
+
+# `make report-screenshot` sets this to refresh the picture in the README.
+SCREENSHOT_ENV = "WEBLOGS_REPORT_SCREENSHOT"
+CHARTS = ("chart-traffic", "chart-status-mix", "chart-top-endpoints", "chart-quarantine-reasons")
+
+ALL_RENDERED = f"""
+(() => {{
+    const ids = {json.dumps(CHARTS)};
+    return ids.every(id => document.getElementById(id)?.dataset.rendered === 'true') || null;
+}})()
+"""
+# Per chart, the data marks Vega drew into its SVG (lines, bars; not axes or legends).
+MARKS = """
+Object.fromEntries([...document.querySelectorAll('.chart')].map(chart => [
+    chart.id, chart.querySelectorAll('svg .role-mark path').length,
+]))
+"""
+
+
+def page_table(page, table_id: str) -> list[list[str]]:
+    return page.evaluate(
+        f"[...document.querySelectorAll('#{table_id} tr')].slice(1)"
+        ".map(row => [...row.cells].map(cell => cell.textContent))"
+    )
+
+
+def number(text: str) -> int:
+    return int(text.replace(",", ""))
+
+
+def problems(received: list[dict]) -> list[str]:
+    """Console errors, uncaught exceptions, error log entries and requests that would
+    leave the machine."""
+    found = []
+    for event in received:
+        method, params = event["method"], event.get("params", {})
+        if method == "Runtime.consoleAPICalled" and params["type"] in ("error", "assert"):
+            found.append(f"console: {[arg.get('value') for arg in params['args']]}")
+        elif method == "Runtime.exceptionThrown":
+            found.append(f"exception: {params['exceptionDetails'].get('text')}")
+        elif method == "Log.entryAdded" and params["entry"]["level"] == "error":
+            found.append(f"log: {params['entry']['text']}")
+        elif method == "Network.requestWillBeSent":
+            url = params["request"]["url"]
+            if not url.startswith(("file:", "data:", "about:", "blob:")):
+                found.append(f"request: {url}")
+    return found
+
+
+@pytest.mark.e2e
+def test_the_report_opens_offline_and_shows_the_tables(
+    project: Project,
+    browser: str,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    for site, seed in (("shop", 3), ("blog", 4)):
+        log = write_log(tmp_path / site / "access.log", 2_000, seed=seed)
+        project.weblogs("ingest", str(log), "--site", site)
+    project.dbt("build", "--vars", "{dq_monitor_severity: warn}")
+    out = tmp_path / "report.html"
+    started = time.monotonic()
+    written = project.weblogs("report", "--out", str(out))
+    print(f"weblogs report: {time.monotonic() - started:.1f} s, {out.stat().st_size:,} bytes")
+    assert written.stdout.strip() == f"report: {out}"
+
+    with headless_page(browser) as page:
+        for domain in ("Runtime", "Log", "Network"):
+            page.send(f"{domain}.enable")
+        page.send(
+            "Network.emulateNetworkConditions",
+            {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
+        )
+        page.goto(out.as_uri())
+        page.wait_for(ALL_RENDERED, what="the report's charts")
+        marks = page.evaluate(MARKS)
+        tables = {
+            name: page_table(page, name)
+            for name in ("traffic-sites", "status-mix", "top-endpoints", "quarantine-reasons",
+                         "monitors", "freshness")
+        }  # fmt: skip
+        totals = page.evaluate(
+            "Object.fromEntries([...document.querySelectorAll('.totals div')]"
+            ".map(d => [d.id, d.querySelector('b').textContent]))"
+        )
+        picture = Path(os.environ.get(SCREENSHOT_ENV) or tmp_path / "report.png")
+        page.screenshot(picture)
+        received = list(page.received)
+
+    assert problems(received) == []
+    assert set(marks) == set(CHARTS)
+    assert all(count > 0 for count in marks.values()), marks
+
+    # The numbers on the page are the tables'.
+    statuses = scalar_rows(
+        project, "select response_code, request_count from weblogs.requests_by_status"
+    )
+    assert {row[0]: number(row[2]) for row in tables["status-mix"]} == {
+        str(row["response_code"]): row["request_count"] for row in statuses
+    }
+    assert marks["chart-status-mix"] == len(statuses)
+    endpoints = scalar_rows(
+        project,
+        "select coalesce(endpoint, '(none)') as endpoint, count(*) as n "
+        "from weblogs.int_access_requests_deduplicated group by 1 order by n desc, endpoint "
+        "limit 10",
+    )
+    assert [(row[0], number(row[1])) for row in tables["top-endpoints"]] == [
+        (row["endpoint"], row["n"]) for row in endpoints
+    ]
+    reasons = scalar_rows(
+        project,
+        "select quarantine_reason, count(*) as n from weblogs.access_log_quarantine "
+        "group by 1 order by n desc, quarantine_reason",
+    )
+    assert reasons, "the generated logs hold bad lines"
+    assert [(row[0], number(row[1])) for row in tables["quarantine-reasons"]] == [
+        (row["quarantine_reason"], row["n"]) for row in reasons
+    ]
+    windows = scalar_rows(
+        project,
+        "select site, count(*) as windows, sum(request_count) as requests "
+        "from weblogs.traffic_by_window group by site order by site",
+    )
+    requests = scalar_rows(
+        project,
+        "select site, count(*) as n from weblogs.int_access_requests_deduplicated "
+        "group by site order by site",
+    )
+    assert [(row[0], number(row[1]), number(row[3])) for row in tables["traffic-sites"]] == [
+        (row["site"], row["windows"], row["requests"]) for row in windows
+    ]
+    assert [row["requests"] for row in windows] == [row["n"] for row in requests]
+    assert number(totals["total-requests"]) == sum(row["n"] for row in requests)
+    monitors = scalar_rows(
+        project, "select monitor_name, status from weblogs.data_quality_monitors"
+    )
+    assert {row[0]: row[1] for row in tables["monitors"]} == {
+        row["monitor_name"]: row["status"] for row in monitors
+    }
+    assert [(row[0], row[4]) for row in tables["freshness"]] == [
+        ("weblogs_raw.access_log_lines", "pass"),
+        ("weblogs_raw.ingest_ledger", "pass"),
+    ]
+    assert picture.stat().st_size > 20_000  # a real picture of the page, not a blank one
+
+
+def test_a_warehouse_without_the_models_gets_one_line(project: Project, tmp_path: Path) -> None:
+    failed = project.weblogs("report", "--out", str(tmp_path / "r.html"), check=False)
+    assert failed.returncode == 2
+    assert failed.stderr.strip() == (
+        f"weblogs: no table weblogs.traffic_by_window in {project.warehouse}: "
+        "build the models first (`weblogs build`)"
+    )
