@@ -26,6 +26,8 @@ from weblogs.build_state import built_through, record_built_through
 from weblogs.ingest import DeltaBronze, IngestResult, Limits, ingest_offers, landing_offers
 
 RUN_LOCK = ".run.lock"
+# --watch waits for a burst of writes to end, at most this long after its first event.
+SETTLE_AT_MOST_SECONDS = 3.0
 
 
 class RunLockedError(RuntimeError):
@@ -208,8 +210,13 @@ class Runner:
                 deadline = time.monotonic() + 60
                 while not self.stop() and time.monotonic() < deadline:
                     if arrived.wait(0.5):
-                        # Let a burst of writes finish before reading.
-                        while arrived.is_set() and not self.stop():
+                        # Let a burst of writes finish before reading, but not for ever: a
+                        # log written steadily never goes quiet, and waiting for it to held
+                        # every line back until the writer paused.
+                        settled_by = time.monotonic() + SETTLE_AT_MOST_SECONDS
+                        while (
+                            arrived.is_set() and not self.stop() and time.monotonic() < settled_by
+                        ):
                             arrived.clear()
                             time.sleep(quiet_seconds)
                         break

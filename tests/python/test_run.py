@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import signal
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -242,3 +243,39 @@ def test_compaction_of_100_micro_batches_keeps_rows_and_leaves_one_file(tmp_path
     assert (result.files_on_disk_before, result.files_on_disk_after) == (100, 1)
     after = DeltaTable(str(bronze)).to_pyarrow_table().sort_by("line").to_pylist()
     assert after == before and len(after) == 2000
+
+
+def test_watch_does_not_wait_for_a_steady_writer_to_pause(tmp_path: Path) -> None:
+    """A live log written every 0.3 s never goes quiet for the 1 s a burst is given: the
+    watch trigger still starts a cycle within a few seconds of the first write."""
+    from weblogs.runner import SETTLE_AT_MOST_SECONDS, Runner
+
+    landing = tmp_path / "landing"
+    (landing / "live").mkdir(parents=True)
+    runner = Runner(
+        landing=landing, warehouse=tmp_path / "warehouse", raw_schema="weblogs_raw",
+        build=lambda: True, build_records_state=False, say=lambda text: None,
+    )  # fmt: skip
+    watching = threading.Thread(target=runner.run_watch, kwargs={"max_cycles": 2})
+    watching.start()
+    time.sleep(2)  # the first cycle (nothing there) ran; the observer is armed
+    writing = threading.Event()
+    started = time.monotonic()
+
+    def write_steadily() -> None:
+        with open(landing / "live" / "access.log", "a") as log:
+            while not writing.is_set() and time.monotonic() - started < 30:
+                log.write('10.0.0.1 - - [01/Mar/2026:10:00:00 +0000] "GET / HTTP/1.1" 200 512\n')
+                log.flush()
+                time.sleep(0.3)
+
+    writer = threading.Thread(target=write_steadily)
+    writer.start()
+    watching.join(timeout=30)
+    cycle_seconds = time.monotonic() - started
+    writing.set()
+    writer.join()
+    runner.stop.event.set()
+    watching.join(timeout=30)
+    assert runner.report.cycles == 2 and runner.report.lines > 0
+    assert cycle_seconds < SETTLE_AT_MOST_SECONDS + 6, cycle_seconds
