@@ -45,24 +45,25 @@ def _number(value: object) -> str:
     return f"{value:,}" if isinstance(value, int) else escape(str(value))
 
 
-def _table(table_id: str, headers: list[str], rows: list[list[object]]) -> str:
+def _cell(cell: object, verdict: bool) -> str:
+    if verdict:  # ok, warn, fail, pass, error: coloured
+        return f'<td class="{escape(str(cell))}">{escape(str(cell))}</td>'
+    if isinstance(cell, int | float) and not isinstance(cell, bool):
+        return f'<td class="n">{_number(cell)}</td>'
+    return f"<td>{escape(str(cell))}</td>"
+
+
+def _table(
+    table_id: str, headers: list[str], rows: list[list[object]], verdict_column: int = -1
+) -> str:
     head = "".join(f"<th>{escape(header)}</th>" for header in headers)
     body = "".join(
         "<tr>"
-        + "".join(
-            f'<td class="n">{_number(cell)}</td>'
-            if isinstance(cell, int | float) and not isinstance(cell, bool)
-            else f"<td>{escape(str(cell))}</td>"
-            for cell in row
-        )
+        + "".join(_cell(cell, index == verdict_column) for index, cell in enumerate(row))
         + "</tr>"
         for row in rows
     )
     return f'<table id="{table_id}"><tr>{head}</tr>{body}</table>'
-
-
-def _verdict(status: str) -> str:
-    return f'<span class="{escape(status)}">{escape(status)}</span>'
 
 
 def chart_specs(data: ReportData) -> dict[str, dict]:
@@ -181,10 +182,11 @@ def _sections(data: ReportData) -> str:
         [[r["quarantine_reason"], r["line_count"]] for r in data.quarantine_reasons])}
 <h2>Data-quality monitors</h2>
 {_table("monitors", ["monitor", "status", "measured", "warn above", "fail above", "what"],
-        monitors)}
+        monitors, verdict_column=1)}
 <h2>Freshness</h2>
 <p class="meta">{escape(thresholds)} (as <code>dbt source freshness</code>)</p>
-{_table("freshness", ["table", "loaded at field", "newest", "age (s)", "status"], freshness)}
+{_table("freshness", ["table", "loaded at field", "newest", "age (s)", "status"], freshness,
+        verdict_column=4)}
 """  # fmt: skip
 
 
@@ -203,8 +205,6 @@ def render(data: ReportData, vega_script: str) -> str:
     )
     sections = _sections(data)
     script = vega_script.replace("</script", "<\\/script")
-    for status in ("ok", "warn", "fail", "pass", "error"):
-        sections = sections.replace(f"<td>{status}</td>", f"<td>{_verdict(status)}</td>")
     embed = (
         "const specs = " + _json_for_script(chart_specs(data)) + ";\n"
         "for (const [id, spec] of Object.entries(specs)) {\n"
