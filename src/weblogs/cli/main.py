@@ -134,7 +134,7 @@ def parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     run.set_defaults(run=commands.run)
 
-    status = command("status", "pending files, last batch, lag and row counts")
+    status = command("status", "pending files, last batch, lag, freshness, latency and row counts")
     status.add_argument(
         "--landing", default=None, metavar="FOLDER",
         help="also list the files of this landing folder not landed yet (default: none)",

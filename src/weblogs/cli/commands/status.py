@@ -1,4 +1,5 @@
-"""`weblogs status`: pending files, last batch, lag and row counts of the warehouse."""
+"""`weblogs status`: pending files, last batch, lag, freshness, latency and row counts of the
+warehouse."""
 
 from __future__ import annotations
 
