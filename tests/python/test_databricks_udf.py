@@ -60,7 +60,7 @@ def databricks_compiled(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = project.dbt(
         "compile", "--target", "databricks", "--no-populate-cache", "--no-introspect"
     )
-    assert "Found 9 models" in result.stdout  # 8 on every target, plus the Databricks raw layer
+    assert "Found 10 models" in result.stdout  # 9 on every target, plus the Databricks raw layer
     return workdir / "target"
 
 
@@ -80,6 +80,7 @@ def test_compile_succeeds_offline(databricks_compiled: Path) -> None:
         "access_log_quarantine",
         "access_log_late_arrivals",
         "data_quality_monitors",
+        "traffic_by_window",
     }
     # The merge models compile to their full-build SQL without asking for the table.
     merge_model = (
