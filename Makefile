@@ -22,9 +22,12 @@ $(STAMP): requirements.lock pyproject.toml
 demo: setup
 	$(BIN)/weblogs demo
 
-# Everything CI runs: lint, then every test (unit, end to end, Apache Spark, browser).
+# Everything CI runs: lint, then every test (unit, end to end, Apache Spark, browser), on
+# TEST_WORKERS processes, each taking whole test files so a file's shared build or Spark server
+# starts once. Most tests wait on dbt and JVM start-up, so two workers fill two cores.
+TEST_WORKERS ?= 2
 test: lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 # ruff, ruff format, sqlfluff and dbt parse, as the pre-commit hooks run them.
 lint: setup
