@@ -39,7 +39,7 @@ unit: setup
 e2e: setup
 	$(BIN)/python -m pytest -m e2e
 
-# The benchmark (README, "Benchmark"): the pipeline beside PySpark, DuckDB and a regex bound.
+# The benchmark (docs/benchmark.md): the pipeline beside PySpark, DuckDB and a regex bound.
 # BENCH_SIZES=2000 for a quick look; the full run took 50 minutes on a busy 2-core machine.
 BENCH_SIZES ?= 0.5M,1M,2M,4M
 bench: setup
