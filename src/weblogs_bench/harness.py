@@ -59,7 +59,8 @@ class Bench:
         return environment
 
     def base_log(self, lines: int) -> Path:
-        from weblogs.generate import write_log, write_replicated_log
+        from weblogs.generate import write_log
+        from weblogs.real_shape import write_replicated_log
 
         settings = self.settings
         if settings.shape == "real":

@@ -9,7 +9,8 @@ import pytest
 from test_pipeline import reference_counts
 
 from conftest import Project
-from weblogs.generate import write_log, write_replicated_log
+from weblogs.generate import write_log
+from weblogs.real_shape import write_replicated_log
 from weblogs_bench import harness, peers, report, variants
 
 
@@ -87,6 +88,29 @@ def test_replicated_log_repeats_lines_byte_for_byte(tmp_path: Path) -> None:
         b"",
     ]
     assert write_replicated_log(source, tmp_path / "none.log", 0).read_bytes() == b""
+
+
+def test_each_copy_of_a_real_log_is_a_day_later(tmp_path: Path) -> None:
+    """Copies are new traffic: the same requests, every date moved one day per copy, across
+    month and year ends; the rest of each line is copied as it was."""
+    source = tmp_path / "real.log"
+    source.write_text(
+        '1.2.3.4 - - [30/Dec/2015:23:59:59 +0100] "GET / HTTP/1.1" 200 5 "[01/Jan/2015:x]"\n'
+        "no timestamp here\n"
+        '5.6.7.8 - bob [31/Dec/2015:00:00:01 -0400] "GET /a HTTP/1.0" 404 -\n'
+        "9.9.9.9 - - [31/Feb/2015:00:00:00 +0000] impossible date, copied as is\n"
+    )
+    out = write_replicated_log(source, tmp_path / "out.log", 10).read_text().splitlines()
+    assert out[:4] == source.read_text().splitlines()
+    assert out[4] == (
+        '1.2.3.4 - - [31/Dec/2015:23:59:59 +0100] "GET / HTTP/1.1" 200 5 "[01/Jan/2015:x]"'
+    )
+    assert out[5] == "no timestamp here"
+    assert out[6] == '5.6.7.8 - bob [01/Jan/2016:00:00:01 -0400] "GET /a HTTP/1.0" 404 -'
+    assert out[7] == out[3]
+    assert out[8].startswith("1.2.3.4 - - [01/Jan/2016:23:59:59 +0100]")
+    assert out[9] == "no timestamp here"
+    assert len(out) == 10
 
 
 @pytest.mark.e2e
