@@ -12,7 +12,7 @@ import re
 from datetime import date, timedelta
 from pathlib import Path
 
-__all__ = ["write_replicated_log"]
+__all__ = ["copies", "days_spanned", "write_replicated_log"]
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _MONTH_NUMBER = {name.encode(): number for number, name in enumerate(_MONTHS, start=1)}
@@ -70,10 +70,10 @@ class _DatedBlock:
         return b"".join(parts)
 
 
-def write_replicated_log(source: Path, path: Path, count: int) -> Path:
+def write_replicated_log(source: Path, path: Path, count: int, first_day: int = 0) -> Path:
     """Write `count` lines: the lines of `source` repeated end to end, copy k with its request
-    dates moved k days later. Everything else in a line is copied byte for byte; lines are
-    split on LF only, as ingest splits them, so blank lines are kept."""
+    dates moved first_day + k days later. Everything else in a line is copied byte for byte;
+    lines are split on LF only, as ingest splits them, so blank lines are kept."""
     if count < 0:
         raise ValueError(f"count must be >= 0, got {count}")
     data = Path(source).read_bytes()
@@ -88,10 +88,23 @@ def write_replicated_log(source: Path, path: Path, count: int) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as handle:
         for copy in range(repeats):
-            handle.write(whole.moved(copy))
+            handle.write(whole.moved(first_day + copy))
         if rest:
             end = 0
             for _ in range(rest):
                 end = data.index(b"\n", end) + 1
-            handle.write(_DatedBlock(data[:end]).moved(repeats))
+            handle.write(_DatedBlock(data[:end]).moved(first_day + repeats))
     return path
+
+
+def copies(source: Path, count: int) -> int:
+    """How many copies of `source`, the last one perhaps partial, `count` lines take."""
+    data = Path(source).read_bytes()
+    lines = max(1, data.count(b"\n") + (bool(data) and not data.endswith(b"\n")))
+    return -(-count // lines)
+
+
+def days_spanned(source: Path) -> int:
+    """How many days the request dates of `source` span, first to last (1: one day)."""
+    days = [day for day, _ in _DatedBlock(Path(source).read_bytes()).runs]
+    return (max(days) - min(days)).days + 1 if days else 1
