@@ -16,7 +16,6 @@ __all__ = [
     "GenerateOptions",
     "generate_lines",
     "write_log",
-    "write_replicated_log",
 ]
 
 T = TypeVar("T")
@@ -412,28 +411,4 @@ def write_log(path: Path, count: int, **kwargs: Unpack[GenerateOptions]) -> Path
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8", newline="\n") as handle:
         handle.writelines(f"{line}\n" for line in generate_lines(count, **kwargs))
-    return path
-
-
-def write_replicated_log(source: Path, path: Path, count: int) -> Path:
-    """Write the first `count` lines of `source` repeated end to end: a real log's shape at any
-    size. Lines are copied byte for byte; each repeat is a new occurrence of its lines, so the
-    pipeline counts it as new requests, as it would a server that saw the same traffic again."""
-    if count < 0:
-        raise ValueError(f"count must be >= 0, got {count}")
-    data = Path(source).read_bytes()
-    if data and not data.endswith(b"\n"):
-        data += b"\n"
-    # Split on LF only, as ingest does: every line, blank or not, is kept.
-    lines = [line + b"\n" for line in data.split(b"\n")[:-1]]
-    if count and not lines:
-        raise ValueError(f"{source} holds no lines to replicate")
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("wb") as handle:
-        repeats, rest = divmod(count, len(lines) or 1)
-        block = b"".join(lines)
-        for _ in range(repeats):
-            handle.write(block)
-        handle.writelines(lines[:rest])
     return path

@@ -5,24 +5,24 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from weblogs_bench.harness import Bench, Settings
 from weblogs_bench.report import report_of, show
-from weblogs_bench.variants import VARIANTS, BenchError, Result, parse_size, size_label
+from weblogs_bench.variants import VARIANTS, BenchError, Result, parse_sizes, size_label
 
 
 def run(settings: Settings, out: Path | None) -> int:
     bench = Bench(settings)
-    print(
-        f"weblogs bench: {settings.shape} {settings.log_format} lines, sizes "
-        f"{', '.join(map(size_label, settings.sizes))}, variants {', '.join(settings.variants)}",
-        flush=True,
-    )
+    started = time.monotonic()
+    sizes = ", ".join(f"{size.shape} {size_label(size.lines)}" for size in settings.sizes)
+    print(f"weblogs bench: sizes {sizes}; variants {', '.join(settings.variants)}", flush=True)
     results: list[Result] = []
-    for lines in settings.sizes:
-        results.extend(bench.run_size(lines))
-    show(report_of(settings, results), results, out)
+    for size in settings.sizes:
+        results.extend(bench.run_size(size))
+    show(report_of(settings, results, bench.accounting), results, bench.accounting, out)
+    print(f"\nthe benchmark took {(time.monotonic() - started) / 60:.1f} min")
     return 0
 
 
@@ -31,19 +31,23 @@ def settings_from(options: argparse.Namespace) -> Settings:
     unknown = sorted(set(variants) - set(VARIANTS))
     if unknown:
         raise BenchError(f"unknown variants {unknown}; choose from {', '.join(VARIANTS)}")
-    if {"warm", "noop"} & set(variants) and "cold" not in variants:
-        raise BenchError("warm and noop runs continue a cold run: add 'cold' to --variants")
+    if {"warm", "noop", "watch", "reader"} & set(variants) and "cold" not in variants:
+        raise BenchError("warm, noop, watch and reader continue a cold run: add 'cold'")
+    try:
+        sizes = parse_sizes(options.sizes, options.shape)
+    except argparse.ArgumentTypeError as error:
+        raise BenchError(str(error)) from error
     real_log = Path(options.real_log) if options.real_log else None
-    if options.shape == "real" and (real_log is None or not real_log.is_file()):
-        raise BenchError("--shape real needs --real-log PATH to an existing log file")
+    if any(size.shape == "real" for size in sizes) and (real_log is None or not real_log.is_file()):
+        raise BenchError("the real shape needs --real-log PATH to an existing log file")
     return Settings(
-        sizes=[parse_size(size) for size in options.sizes.split(",") if size.strip()],
+        sizes=sizes,
         variants=[name for name in VARIANTS if name in variants],
         log_format=options.log_format,
-        shape=options.shape,
         real_log=real_log,
         seed=options.seed,
         workdir=Path(options.workdir) if options.workdir else Path(),
+        settle_seconds=options.settle_seconds,
     )
 
 
@@ -51,7 +55,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of `weblogs bench`, each with its default."""
     parser.add_argument(
         "--sizes", default="0.5M,1M,2M,4M",
-        help="line counts to time, comma-separated (default: %(default)s)",
+        help="line counts to time, comma-separated; 'real:4M' or 'generated:2M' names the "
+        "shape of one size, others take --shape (default: %(default)s)",
     )  # fmt: skip
     parser.add_argument(
         "--variants", default=",".join(VARIANTS),
@@ -63,18 +68,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
     parser.add_argument(
         "--shape", choices=["generated", "real"], default="generated",
-        help="synthetic lines, or the lines of --real-log repeated to size (default: %(default)s)",
+        help="synthetic lines, or the lines of --real-log repeated to size, each copy a day "
+        "later (default: %(default)s)",
     )  # fmt: skip
     parser.add_argument(
-        "--real-log", metavar="FILE", help="a real access log to repeat (with --shape real)"
+        "--real-log", metavar="FILE", help="a real access log to repeat (for the real shape)"
     )
     parser.add_argument(
         "--seed", type=int, default=42, help="seed of generated input (default: %(default)s)"
     )
+    parser.add_argument(
+        "--settle-seconds", type=float, default=30.0,
+        help="before each variant, wait up to this long for the load average to fall below "
+        "1.5 (default: %(default)s)",
+    )  # fmt: skip
     parser.add_argument("--out", metavar="FILE", help="also write the results as JSON here")
     parser.add_argument(
         "--workdir", metavar="FOLDER",
-        help="where inputs and warehouses go (default: a temporary folder, removed after)",
+        help="where inputs and warehouses go; inputs are kept for the next run "
+        "(default: a temporary folder, removed after)",
     )  # fmt: skip
 
 

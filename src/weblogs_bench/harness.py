@@ -1,15 +1,14 @@
 """The harness: prepares the input, runs every variant as its own process tree, and checks
-that they all keep the same rows.
+the rows each keeps.
 
-Variants:
+Peers first (weblogs_bench.peers), then the pipeline (weblogs_bench.pipeline). Before each
+variant the harness waits a little for the load the previous one left behind to fade, and
+records the machine's load: a variant that shared the machine is flagged busy.
 
-- ``cold``: ``weblogs ingest`` then ``weblogs build`` into a new warehouse;
-- ``warm``: after cold, ingest 1% new lines and build again;
-- ``noop``: after warm, build again with nothing new;
-- ``pyspark``, ``duckdb``, ``regex``: the hand-written peers (see weblogs_bench.peers).
-
-Identity dedupe is a no-op on one file: a line repeated within a file is a new occurrence,
-hence a new request.
+Counts are checked, and a disagreement stops the benchmark: the peers that apply the
+project's rules keep exactly the pipeline's rows; the lab's code keeps the pipeline's rows
+less those only the pipeline keeps plus those only the lab keeps, as weblogs_bench.accounting
+counts them line by line; each later run adds exactly the rows its increment holds.
 """
 
 from __future__ import annotations
@@ -20,215 +19,188 @@ import shutil
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
-from weblogs_bench.memory import Run, measured
-from weblogs_bench.variants import LAB_VARIANTS, BenchError, Result, size_label
+from weblogs_bench.accounting import Accounting, account
+from weblogs_bench.inputs import Inputs
+from weblogs_bench.measure import Run, measured, settle
+from weblogs_bench.peers import access_log_pattern
+from weblogs_bench.pipeline import BUILD, Pipeline
+from weblogs_bench.variants import (
+    BASELINE,
+    PEER_VARIANTS,
+    SAME_RULES,
+    BenchError,
+    Result,
+    Size,
+    size_label,
+)
 
-# The benchmark times the pipeline; the drift monitors judge the data. Synthetic increments
-# trip the daily-volume monitor, so here it warns instead of failing the build.
-BUILD = ("build", "--vars", "{dq_monitor_severity: warn}")
-# The increment of the warm run starts after any base log (generated logs start in March
-# 2026 and 4M lines span under two months), so none of its lines can repeat a base line.
-INCREMENT_START = datetime(2027, 6, 1, tzinfo=UTC)
 # The hand-written peers run as this module, each in a new process.
 PEERS = "weblogs_bench.peers"
 
 
 @dataclass
 class Settings:
-    sizes: list[int]
+    sizes: list[Size]
     variants: list[str]
     log_format: str
-    shape: str
     real_log: Path | None
     seed: int
     workdir: Path
+    settle_seconds: float = 30.0
+
+
+def combined(runs: Sequence[Run]) -> dict:
+    """One result's measures from consecutive runs."""
+    seconds = sum(run.seconds for run in runs)
+    return {
+        "seconds": seconds,
+        "peak_rss_bytes": max(run.peak_rss_bytes for run in runs),
+        "cpu_seconds": sum(run.cpu_seconds for run in runs),
+        "load_before": runs[0].load_before,
+        "load_after": runs[-1].load_after,
+        "other_cores": sum(run.other_cores * run.seconds for run in runs) / (seconds or 1),
+    }
 
 
 class Bench:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.data_dir = settings.workdir / "data"
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.inputs = Inputs(
+            settings.workdir / "data", settings.real_log, settings.log_format, settings.seed
+        )
+        self.grammar = access_log_pattern()
+        self.accounting: dict[Size, Accounting] = {}
 
-    def env(self, **extra: str) -> dict[str, str]:
-        environment = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", **extra}
+    def env(self) -> dict[str, str]:
+        environment = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
         environment.pop("SPARK_REMOTE", None)
         return environment
 
-    def base_log(self, lines: int) -> Path:
-        from weblogs.generate import write_log, write_replicated_log
-
-        settings = self.settings
-        if settings.shape == "real":
-            assert settings.real_log is not None
-            path = self.data_dir / f"real-{lines}.log"
-            if not path.exists():
-                write_replicated_log(settings.real_log, path, lines)
-        else:
-            path = self.data_dir / f"generated-{settings.log_format}-{settings.seed}-{lines}.log"
-            if not path.exists():
-                write_log(path, lines, log_format=settings.log_format, seed=settings.seed)
-        return path
-
-    def increment_log(self, lines: int) -> Path:
-        from weblogs.generate import write_log
-
-        count = max(1, lines // 100)
-        path = self.data_dir / f"increment-{self.settings.log_format}-{count}.log"
-        if not path.exists():
-            write_log(
-                path,
-                count,
-                log_format=self.settings.log_format,
-                seed=self.settings.seed + 1,
-                start=INCREMENT_START,
-            )
-        return path
-
-    def lab(self, variant: str, output: Path, *sources: Path) -> Run:
+    def peer(self, variant: str, output: Path, *sources: Path) -> tuple[Run, int]:
         argv = [sys.executable, "-m", PEERS, variant, str(output), *map(str, sources)]
-        return measured(argv, self.env(), self.settings.workdir)
+        run = measured(argv, self.env(), self.settings.workdir)
+        return run, int(json.loads(run.stdout.strip().splitlines()[-1])["network_filter_rows"])
 
-    def weblogs(self, run_dir: Path, *args: str) -> Run:
-        env = self.env(
-            WEBLOGS_WAREHOUSE=str(run_dir / "warehouse"),
-            DBT_TARGET_PATH=str(run_dir / "target"),
-            DBT_LOG_PATH=str(run_dir / "logs"),
-        )
-        return measured([sys.executable, "-m", "weblogs.cli", *args], env, run_dir)
+    def own_count(self, log: Path) -> int:
+        """Rows network_filter gains from a log, by the regex peer (untimed)."""
+        return self.peer("regex", log.with_suffix(".regex"), log)[1]
 
-    def network_filter_rows(self, run_dir: Path) -> int:
-        run = self.weblogs(
-            run_dir, "sql", "select count(*) as n from weblogs.network_filter", "--format", "json"
-        )
-        return int(json.loads(run.stdout.strip().splitlines()[-1])["n"])
-
-    @staticmethod
-    def parse_stage_seconds(run_dir: Path) -> float:
-        """dbt's own time for the staging model (regex, UDF and the write of its table)."""
-        results = json.loads((run_dir / "target" / "run_results.json").read_text())
-        for result in results["results"]:
-            if result["unique_id"].split(".")[-1] == "stg_apache_logs__lines":
-                return float(result["execution_time"])
-        return float("nan")
-
-    def startup_seconds(self) -> float:
-        """What any dbt build pays before it does anything: starting Python and importing
-        dbt, Spark Connect and Sail."""
-        code = "import dbt.cli.main, pysail.spark, pyspark.sql.connect.session, weblogs.cli"
-        return measured([sys.executable, "-c", code], self.env(), self.settings.workdir).seconds
-
-    def run_size(self, lines: int) -> list[Result]:
-        variants = self.settings.variants
-        source = self.base_log(lines)
-        size_dir = self.settings.workdir / f"run-{lines}"
+    def run_size(self, size: Size) -> list[Result]:
+        variants, label = self.settings.variants, size_label(size.lines)
+        source = self.inputs.base(size)
+        size_dir = self.settings.workdir / f"run-{size.shape}-{size.lines}"
         shutil.rmtree(size_dir, ignore_errors=True)
         size_dir.mkdir(parents=True)
         results: list[Result] = []
 
-        def report(result: Result) -> None:
+        def report(variant: str, lines: int, rows: int, measures: dict, **detail) -> None:
+            result = Result(variant, size.shape, size.lines, lines, network_filter_rows=rows,
+                            detail=detail, **measures)  # fmt: skip
             results.append(result)
             print(
-                f"  {size_label(lines):>6} {result.variant:<8} {result.seconds:8.2f} s"
-                f"  {result.peak_rss_bytes / 2**20:8.0f} MiB  {result.network_filter_rows:,} rows",
+                f"  {size.shape:>9} {label:>6} {variant:<15} {result.seconds:8.2f} s"
+                f"  {result.peak_rss_bytes / 2**20:7.0f} MiB  {rows:>11,} rows"
+                f"  load {result.load_before:4.2f}->{result.load_after:4.2f}"
+                f"  others {result.other_cores:4.2f} cores{'  BUSY' if result.busy else ''}",
                 flush=True,
             )
 
-        for variant in (name for name in LAB_VARIANTS[::-1] if name in variants):
-            output = size_dir / f"{variant}.parquet"
-            run = self.lab(variant, output, source)
-            rows = json.loads(run.stdout.strip().splitlines()[-1])["network_filter_rows"]
-            report(Result(variant, lines, lines, run.seconds, run.peak_rss_bytes, rows))
-
+        if BASELINE in variants:
+            self.accounting[size] = account(source, self.grammar)
+        for variant in (name for name in PEER_VARIANTS if name in variants):
+            settle(self.settings.settle_seconds)
+            run, rows = self.peer(variant, size_dir / f"{variant}.parquet", source)
+            report(variant, size.lines, rows, combined([run]))
         if "cold" in variants:
-            pipeline_dir = size_dir / "pipeline"
-            pipeline_dir.mkdir()
-            ingest = self.weblogs(pipeline_dir, "ingest", str(source))
-            build = self.weblogs(pipeline_dir, *BUILD)
-            report(
-                Result(
-                    "cold",
-                    lines,
-                    lines,
-                    ingest.seconds + build.seconds,
-                    max(ingest.peak_rss_bytes, build.peak_rss_bytes),
-                    self.network_filter_rows(pipeline_dir),
-                    {
-                        "ingest_seconds": ingest.seconds,
-                        "build_seconds": build.seconds,
-                        "ingest_peak_rss_bytes": ingest.peak_rss_bytes,
-                        "build_peak_rss_bytes": build.peak_rss_bytes,
-                        "parse_stage_seconds": self.parse_stage_seconds(pipeline_dir),
-                    },
-                )
-            )
-            if "warm" in variants:
-                increment = self.increment_log(lines)
-                ingest = self.weblogs(pipeline_dir, "ingest", str(increment))
-                build = self.weblogs(pipeline_dir, *BUILD)
-                # Independent expectation: the increment's own count, computed by the regex.
-                extra = json.loads(
-                    self.lab("regex", size_dir / "increment", increment).stdout.splitlines()[-1]
-                )["network_filter_rows"]
-                report(
-                    Result(
-                        "warm",
-                        lines,
-                        len(increment.read_bytes().splitlines()),
-                        ingest.seconds + build.seconds,
-                        max(ingest.peak_rss_bytes, build.peak_rss_bytes),
-                        self.network_filter_rows(pipeline_dir),
-                        {
-                            "ingest_seconds": ingest.seconds,
-                            "build_seconds": build.seconds,
-                            "expected_new_rows": extra,
-                            "parse_stage_seconds": self.parse_stage_seconds(pipeline_dir),
-                        },
-                    )
-                )
-            if "noop" in variants:
-                build = self.weblogs(pipeline_dir, *BUILD)
-                report(
-                    Result(
-                        "noop",
-                        lines,
-                        0,
-                        build.seconds,
-                        build.peak_rss_bytes,
-                        self.network_filter_rows(pipeline_dir),
-                        {"startup_seconds": self.startup_seconds()},
-                    )
-                )
-        check_counts(results)
+            self.run_pipeline(size, source, size_dir, report)
+        check_counts(results, self.accounting.get(size))
         shutil.rmtree(size_dir, ignore_errors=True)
         return results
 
+    def run_pipeline(self, size: Size, source: Path, size_dir: Path, report) -> None:
+        variants = self.settings.variants
+        pipeline = Pipeline(size_dir / "pipeline", self.env())
+        settle(self.settings.settle_seconds)
+        ingest, build = pipeline.ingest_and_build(source)
+        report(
+            "cold", size.lines, pipeline.network_filter_rows(), combined([ingest, build]),
+            ingest_seconds=ingest.seconds, build_seconds=build.seconds,
+            ingest_peak_rss_bytes=ingest.peak_rss_bytes,
+            build_peak_rss_bytes=build.peak_rss_bytes,
+            stages=pipeline.stage_seconds(build.seconds),
+        )  # fmt: skip
+        if "warm" in variants:
+            increment = self.inputs.increment(size, 1)
+            expected = self.own_count(increment)
+            settle(self.settings.settle_seconds)
+            ingest, build = pipeline.ingest_and_build(increment)
+            report(
+                "warm", _lines(increment), pipeline.network_filter_rows(),
+                combined([ingest, build]), increment_rows=expected,
+                ingest_seconds=ingest.seconds, build_seconds=build.seconds,
+                stages=pipeline.stage_seconds(build.seconds),
+            )  # fmt: skip
+        if "noop" in variants:
+            settle(self.settings.settle_seconds)
+            build = pipeline.weblogs(*BUILD)
+            report(
+                "noop", 0, pipeline.network_filter_rows(), combined([build]),
+                stages=pipeline.stage_seconds(build.seconds),
+            )  # fmt: skip
+        for number, variant in ((2, "watch"), (3, "reader")):
+            if variant not in variants:
+                continue
+            increment = self.inputs.increment(size, number)
+            expected = self.own_count(increment)
+            before = pipeline.network_filter_rows()
+            settle(self.settings.settle_seconds)
+            cycle, reads = pipeline.watch_cycle(
+                size_dir / "landing", increment, reader=variant == "reader"
+            )
+            report(
+                variant, _lines(increment), pipeline.network_filter_rows(), combined([cycle]),
+                increment_rows=expected, rows_before=before, reads=reads,
+            )  # fmt: skip
 
-def check_counts(results: Sequence[Result]) -> None:
-    """Every variant over the same input must keep the same rows; raise otherwise."""
-    by_variant = {result.variant: result for result in results}
-    on_base = {
-        name: result.network_filter_rows
-        for name, result in by_variant.items()
-        if name in (*LAB_VARIANTS, "cold")
+
+def _lines(path: Path) -> int:
+    with open(path, "rb") as handle:
+        return sum(block.count(b"\n") for block in iter(lambda: handle.read(2**24), b""))
+
+
+def check_counts(results: Sequence[Result], accounting: Accounting | None) -> None:
+    """The rows each variant keeps must be the ones it should; raise otherwise."""
+    found = {result.variant: result for result in results}
+    same = {
+        name: found[name].network_filter_rows for name in (*SAME_RULES, "cold") if name in found
     }
-    if len(set(on_base.values())) > 1:
-        raise BenchError(f"network_filter row counts disagree: {on_base}")
-    if "warm" in by_variant:
-        warm = by_variant["warm"]
-        expected = by_variant["cold"].network_filter_rows + int(warm.detail["expected_new_rows"])
-        if warm.network_filter_rows != expected:
+    if len(set(same.values())) > 1:
+        raise BenchError(f"network_filter row counts disagree: {same}")
+    if BASELINE in found and accounting is not None:
+        lab = found[BASELINE].network_filter_rows
+        if accounting.lab_rows != lab:
             raise BenchError(
-                f"warm run: network_filter holds {warm.network_filter_rows:,} rows, "
-                f"expected {expected:,} (cold plus the increment's own count)"
+                f"the lab's code kept {lab:,} rows; the accounting of its rules says "
+                f"{accounting.lab_rows:,}"
             )
-    if "noop" in by_variant:
-        before = by_variant["warm" if "warm" in by_variant else "cold"].network_filter_rows
-        if by_variant["noop"].network_filter_rows != before:
+        for rows in set(same.values()):
+            if accounting.pipeline_rows != rows or accounting.explained_lab_rows(rows) != lab:
+                raise BenchError(
+                    f"the pipeline's rules keep {rows:,} rows, the accounting says "
+                    f"{accounting.pipeline_rows:,}; {accounting.explained_lab_rows(rows):,} "
+                    f"explained for the lab's {lab:,} ({accounting})"
+                )
+    previous = found["cold"].network_filter_rows if "cold" in found else None
+    for name in ("warm", "noop", "watch", "reader"):
+        if name not in found or previous is None:
+            continue
+        result = found[name]
+        expected = previous + int(result.detail.get("increment_rows", 0))
+        if result.network_filter_rows != expected:
             raise BenchError(
-                f"no-op run changed network_filter: {before:,} -> "
-                f"{by_variant['noop'].network_filter_rows:,} rows"
+                f"{name} run: network_filter holds {result.network_filter_rows:,} rows, "
+                f"expected {expected:,} (before it plus its increment's own count)"
             )
+        previous = expected

@@ -1,5 +1,5 @@
-"""The report of a benchmark: a table, the scaling fit, the project's targets, and the
-machine it ran on, printed and written as JSON."""
+"""The report of a benchmark: the machine, a table per shape, where the cold build's time
+went, the lab's rows accounted for, and the project's goals, printed and written as JSON."""
 
 from __future__ import annotations
 
@@ -13,77 +13,9 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
-from weblogs_bench.harness import Settings
-from weblogs_bench.variants import BASELINE, LAB_VARIANTS, VARIANTS, Result, size_label
-
-
-def fit_line(points: Sequence[tuple[float, float]]) -> tuple[float, float] | None:
-    """Least-squares (fixed seconds, seconds per million lines) over (million lines, s)."""
-    if len({x for x, _ in points}) < 2:
-        return None
-    count = len(points)
-    mean_x = sum(x for x, _ in points) / count
-    mean_y = sum(y for _, y in points) / count
-    slope = sum((x - mean_x) * (y - mean_y) for x, y in points) / sum(
-        (x - mean_x) ** 2 for x, _ in points
-    )
-    return mean_y - slope * mean_x, slope
-
-
-def scaling(results: Sequence[Result]) -> dict[str, dict[str, float]]:
-    fits = {}
-    for variant in VARIANTS:
-        if variant in ("warm", "noop"):
-            continue
-        points = [(r.lines / 1e6, r.seconds) for r in results if r.variant == variant]
-        fitted = fit_line(points)
-        if fitted:
-            fits[variant] = {
-                "fixed_seconds": round(fitted[0], 2),
-                "seconds_per_million_lines": round(fitted[1], 2),
-            }
-    return fits
-
-
-def targets(results: Sequence[Result]) -> list[dict[str, object]]:
-    """The project's performance targets, checked at each size that has what they need."""
-    checks: list[dict[str, object]] = []
-    for size in sorted({r.size for r in results}):
-        found = {r.variant: r for r in results if r.size == size}
-        cold, warm, noop = found.get("cold"), found.get("warm"), found.get("noop")
-        if cold is None:
-            continue
-
-        def check(name: str, value: float, limit: float, met: bool, size: int = size) -> None:
-            checks.append(
-                {
-                    "size": size_label(size),
-                    "target": name,
-                    "value": round(value, 2),
-                    "limit": limit,
-                    "met": met,
-                }
-            )
-
-        if BASELINE in found:
-            speedup = found[BASELINE].seconds / cold.seconds
-            check("cold at least 3x faster than PySpark (speed-up)", speedup, 3.0, speedup >= 3)
-        if "duckdb" in found:
-            ratio = cold.seconds / found["duckdb"].seconds
-            check("cold not slower than DuckDB (cold / duckdb)", ratio, 1.0, ratio <= 1)
-        if warm is not None:
-            share = warm.seconds / cold.seconds
-            check("warm +1% at most 10% of cold (warm / cold)", share, 0.10, share <= 0.10)
-        if noop is not None:
-            beyond = noop.seconds - noop.detail["startup_seconds"]
-            check("no-op under 3 s beyond process start (s)", beyond, 3.0, beyond < 3)
-        if "regex" in found:
-            ratio = cold.detail["parse_stage_seconds"] / found["regex"].seconds
-            check("parse + UDF stage within 3x of the regex bound", ratio, 3.0, ratio <= 3)
-        if size >= 4_000_000:
-            peak = max(r.peak_rss_bytes for r in (cold, warm, noop) if r is not None) / 2**30
-            check("pipeline peak RSS under 2 GiB (GiB)", peak, 2.0, peak < 2)
-    return checks
+from weblogs_bench.accounting import Accounting
+from weblogs_bench.goals import goals
+from weblogs_bench.variants import BASELINE, PEER_VARIANTS, Result, Size, size_label
 
 
 def machine() -> dict[str, object]:
@@ -115,26 +47,11 @@ def machine() -> dict[str, object]:
         "python": platform.python_version(),
         "java": (java.stderr.splitlines() or [""])[0],
         "versions": versions,
+        "load_average": Path("/proc/loadavg").read_text().split()[:3],
     }
 
 
-def table(results: Sequence[Result]) -> str:
-    header = ("size", "variant", "seconds", "lines/s", "vs pyspark", "peak RSS MiB", "rows")
-    baseline = {r.size: r.seconds for r in results if r.variant == BASELINE}
-    rows = []
-    for result in results:
-        base = baseline.get(result.size) if result.variant in (*LAB_VARIANTS, "cold") else None
-        rows.append(
-            (
-                size_label(result.size),
-                result.variant,
-                f"{result.seconds:.2f}",
-                f"{result.lines_per_second:,.0f}" if result.lines else "-",
-                f"{base / result.seconds:.2f}x" if base else "",
-                f"{result.peak_rss_bytes / 2**20:,.0f}",
-                f"{result.network_filter_rows:,}",
-            )
-        )
+def _markdown(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=True)]
     lines = [
         "| " + " | ".join(str(c).ljust(w) for c, w in zip(header, widths, strict=True)) + " |",
@@ -147,43 +64,116 @@ def table(results: Sequence[Result]) -> str:
     return "\n".join(lines)
 
 
-def report_of(settings: Settings, results: Sequence[Result]) -> dict:
+def table(results: Sequence[Result]) -> str:
+    """Every run: time, speed, ratios to the lab's code and DuckDB, memory, rows, load."""
+    header = (
+        "shape", "size", "variant", "seconds", "lines/s", "vs lab", "vs duckdb",
+        "peak RSS MiB", "rows", "load before/after", "other cores",
+    )  # fmt: skip
+    by_size = {(r.shape, r.size, r.variant): r for r in results}
+    rows = []
+    for result in results:
+        compared = result.variant in (*PEER_VARIANTS, "cold")
+        ratios = []
+        for reference in (BASELINE, "duckdb"):
+            other = by_size.get((result.shape, result.size, reference))
+            ratios.append(f"{other.seconds / result.seconds:.2f}x" if compared and other else "")
+        rows.append(
+            (
+                result.shape,
+                size_label(result.size),
+                result.variant,
+                f"{result.seconds:.2f}",
+                f"{result.lines_per_second:,.0f}" if result.lines else "-",
+                *ratios,
+                f"{result.peak_rss_bytes / 2**20:,.0f}",
+                f"{result.network_filter_rows:,}",
+                f"{result.load_before:.2f} / {result.load_after:.2f}",
+                f"{result.other_cores:.2f}" + (" busy" if result.busy else ""),
+            )
+        )
+    return _markdown(header, rows)
+
+
+def stage_table(results: Sequence[Result]) -> str:
+    """Where the time of each pipeline run went: ingest, then the build by stage."""
+    runs = [r for r in results if "stages" in r.detail]
+    if not runs:
+        return ""
+    names = list(runs[0].detail["stages"])
+    header = ("shape", "size", "variant", "ingest", *names, "build")
+    rows = [
+        (
+            r.shape, size_label(r.size), r.variant, f"{r.detail.get('ingest_seconds', 0):.2f}",
+            *(f"{r.detail['stages'].get(name, 0):.2f}" for name in names),
+            f"{r.detail.get('build_seconds', r.seconds):.2f}",
+        )
+        for r in runs
+    ]  # fmt: skip
+    return _markdown(header, rows)
+
+
+def accounting_lines(accounting: dict[Size, Accounting]) -> list[str]:
+    lines = []
+    for size, counted in accounting.items():
+        lines.append(
+            f"[{size.shape} {size_label(size.lines)}] {counted.lines:,} lines: the pipeline "
+            f"keeps {counted.pipeline_rows:,}, the lab's code {counted.lab_rows:,}"
+        )
+        for side, reasons in (("only the pipeline", counted.only_pipeline),
+                              ("only the lab", counted.only_lab)):  # fmt: skip
+            for reason, count in sorted(reasons.items(), key=lambda item: -item[1]):
+                lines.append(f"    kept by {side}: {count:,}  {reason}")
+    return lines
+
+
+def report_of(settings, results: Sequence[Result], accounting: dict[Size, Accounting]) -> dict:
     """Everything a run found, as written to --out."""
     return {
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(),
         "settings": {
-            "sizes": settings.sizes,
+            "sizes": [asdict(size) for size in settings.sizes],
             "variants": settings.variants,
             "format": settings.log_format,
-            "shape": settings.shape,
             "seed": settings.seed,
         },
         "results": [
-            {**asdict(result), "lines_per_second": round(result.lines_per_second)}
+            {
+                **asdict(result),
+                "lines_per_second": round(result.lines_per_second),
+                "busy": result.busy,
+            }
             for result in results
         ],
-        "scaling": scaling(results),
-        "targets": targets(results),
+        "accounting": [
+            {"shape": size.shape, "size": size.lines, **asdict(counted)}
+            for size, counted in accounting.items()
+        ],
+        "goals": goals(results),
     }
 
 
-def show(report: dict, results: Sequence[Result], out: Path | None) -> None:
+def show(report: dict, results: Sequence[Result], accounting: dict, out: Path | None) -> None:
     """Print the report, and write it as JSON to `out` if given."""
+    box = report["machine"]
+    print(
+        f"\nmachine: {box['cpu']}, {box['cores']} cores, {box['memory_gib']} GiB, "
+        f"{box['os']}; load average now {' '.join(box['load_average'])}"
+    )
     print()
     print(table(results))
-    if report["scaling"]:
-        print("\nscaling (least squares over sizes): fixed s + s per million lines")
-        for variant, fit in report["scaling"].items():
-            print(
-                f"  {variant:<8} {fit['fixed_seconds']:7.2f} s + "
-                f"{fit['seconds_per_million_lines']:6.2f} s/M lines"
-            )
-    if report["targets"]:
-        print("\ntargets:")
-        for check in report["targets"]:
-            verdict = "met" if check["met"] else "NOT met"
-            print(f"  [{check['size']}] {check['target']}: {check['value']} ({verdict})")
+    stages = stage_table(results)
+    if stages:
+        print("\nwhere the pipeline's time went (seconds):\n")
+        print(stages)
+    if accounting:
+        print("\nrows the lab's code keeps, accounted for:")
+        for line in accounting_lines(accounting):
+            print(f"  {line}")
+    print("\ngoals:\n")
+    rows = [(goal["goal"], goal["measured"], goal["verdict"]) for goal in report["goals"]]
+    print(_markdown(("goal", "measured", "verdict"), rows))
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")

@@ -129,9 +129,10 @@ final as (
         -- quality
         quarantine_reason,
 
-        -- lineage
+        -- lineage; the text only where the line is quarantined (bronze keeps every line,
+        -- and a second copy of each would double what this table writes and is read for)
         site,
-        line,
+        case when quarantine_reason is not null then line end as line,
         line_encoding,
         source_file,
         line_number,

@@ -188,7 +188,8 @@ def parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     generate.add_argument(
         "--real-log", metavar="FILE",
-        help="instead of synthetic lines, repeat this log's lines to --lines",
+        help="instead of synthetic lines, repeat this log's lines to --lines, each copy's "
+        "request dates a day later than the copy before",
     )  # fmt: skip
     generate.add_argument(
         "--seed", type=int, default=42, help="seed of the random lines (default: %(default)s)"

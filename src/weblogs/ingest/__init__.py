@@ -4,7 +4,8 @@ The modules, in the order an ingest uses them:
 
 - ``offers``: the files to look at (paths, globs, a landing folder) and their sites;
 - ``stream``: a file's content read forward, with its running SHA-256;
-- ``lines``: a block split into lines, decoded, identical lines numbered;
+- ``lines``: a block split into lines and decoded;
+- ``occurrences``: identical lines of a file numbered, however far apart;
 - ``ledger``: what has been landed, by content;
 - ``pieces``: a file's new lines planned against the ledger;
 - ``bronze``: the interface every writer implements, and the rows it writes;
@@ -15,7 +16,7 @@ The modules, in the order an ingest uses them:
 from weblogs.ingest.bronze import RAW_SCHEMA, RAW_TABLE, Bronze, bronze_batch
 from weblogs.ingest.delta import DeltaBronze, ledger_table_path, load_ledger, raw_table_path
 from weblogs.ingest.ledger import LANDED, LEDGER_SCHEMA, LEDGER_TABLE, Ledger, LedgerEntry
-from weblogs.ingest.lines import decode_lines, numbered_lines, occurrence_numbers, split_lines
+from weblogs.ingest.lines import decode_lines, occurrence_numbers, split_lines
 from weblogs.ingest.micro_batches import (
     IngestResult,
     Progress,
@@ -65,7 +66,6 @@ __all__ = [
     "ledger_table_path",
     "load_ledger",
     "nothing_new",
-    "numbered_lines",
     "occurrence_numbers",
     "print_progress",
     "raw_table_path",

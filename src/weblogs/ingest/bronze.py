@@ -10,15 +10,17 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pyarrow as pa
 
 from weblogs.ingest.ledger import Ledger, LedgerEntry
+from weblogs.ingest.lines import repeated
 from weblogs.ingest.pieces import Piece
 
 RAW_TABLE = "access_log_lines"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 # Every column is NOT NULL: a bronze row always knows its text, origin and batch.
 RAW_SCHEMA = pa.schema(
@@ -63,20 +65,23 @@ def landed_entries(pieces: list[Piece], batch_id: int) -> list[LedgerEntry]:
 def bronze_batch(pieces: list[Piece], batch_id: int, ingested_at: datetime) -> pa.Table:
     """The rows of one micro-batch."""
     columns: dict[str, list] = {name: [] for name in RAW_SCHEMA.names}
+    at_microseconds = (ingested_at - _EPOCH) // timedelta(microseconds=1)
     for piece in pieces:
         count = len(piece.texts)
         entry = piece.entry
         columns["line"].append(piece.texts)
         columns["line_encoding"].append(piece.encodings)
-        columns["source_file"].append(pa.array([entry.source_file] * count, type=pa.string()))
+        columns["source_file"].extend(repeated(entry.source_file, count))
         numbers = np.arange(entry.lines_before + 1, entry.lines_before + count + 1)
         columns["line_number"].append(pa.array(numbers, type=pa.int64()))
         columns["line_occurrence"].append(pa.array(piece.occurrences, type=pa.int64()))
         columns["ingest_batch_id"].append(pa.array(np.full(count, batch_id), type=pa.int64()))
         columns["ingested_at"].append(
-            pa.array([ingested_at] * count, type=pa.timestamp("us", tz="UTC"))
+            pa.array(np.full(count, at_microseconds, dtype=np.int64)).cast(
+                pa.timestamp("us", tz="UTC")
+            )
         )
-        columns["site"].append(pa.array([entry.site] * count, type=pa.string()))
+        columns["site"].extend(repeated(entry.site, count))
     return pa.Table.from_arrays(
         [pa.chunked_array(columns[name], type=RAW_SCHEMA.field(name).type) for name in columns],
         schema=RAW_SCHEMA,

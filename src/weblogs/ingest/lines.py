@@ -1,4 +1,4 @@
-"""Splitting a block of a file into lines, decoding them and numbering identical ones.
+"""Splitting a block of a file into lines and decoding them.
 
 The one place that decides what a line is: LF ends a line and a CR before it belongs to the
 ending; a last line without a final newline is still a line; an empty block has none. Each
@@ -26,18 +26,19 @@ class Lines(NamedTuple):
     occurrences: np.ndarray
 
 
-def split_lines(block: bytes) -> pa.LargeBinaryArray:
-    """The lines of a block as bytes, line endings removed."""
-    if not block:
+def split_lines(block: bytes, start: int = 0, end: int | None = None) -> pa.LargeBinaryArray:
+    """The lines of a block (or of block[start:end], read in place), line endings removed."""
+    end = len(block) if end is None else end
+    if end <= start:
         return pa.array([], type=pa.large_binary())
     # The block as one Arrow value without copying it, its final newline left out.
-    end = len(block) - 1 if block.endswith(b"\n") else len(block)
-    offsets = pa.py_buffer(np.array([0, end], dtype=np.int64))
+    last = end - 1 if block.endswith(b"\n", start, end) else end
+    offsets = pa.py_buffer(np.array([start, last], dtype=np.int64))
     whole = pa.LargeBinaryArray.from_buffers(
         pa.large_binary(), 1, [None, offsets, pa.py_buffer(block)]
     )
     lines = pc.split_pattern(whole, b"\n").flatten()
-    if b"\r" in block:
+    if block.find(b"\r", start, end) >= 0:
         lines = pc.replace_substring_regex(lines, "\r$", "")
     return lines
 
@@ -52,7 +53,22 @@ def decode_lines(lines: pa.Array) -> tuple[pa.StringArray, pa.StringArray]:
             pa.array([text for text, _ in decoded], type=pa.string()),
             pa.array([encoding for _, encoding in decoded], type=pa.string()),
         )
-    return texts, pa.array(np.full(len(texts), _UTF8, dtype=object), type=pa.string())
+    return texts, pa.concat_arrays(repeated(_UTF8, len(texts)))
+
+
+def repeated(value: str, count: int) -> list[pa.StringArray]:
+    """One string repeated, built from its buffers (no Python object per row), in chunks
+    that keep each chunk's text under Arrow's 2 GiB string limit."""
+    data = value.encode()
+    rows_per_chunk = max(1, (2**31 - 1) // max(1, len(data)))
+    chunks = []
+    for start in range(0, count, rows_per_chunk):
+        rows = min(rows_per_chunk, count - start)
+        offsets = np.arange(rows + 1, dtype=np.int32) * np.int32(len(data))
+        chunks.append(
+            pa.StringArray.from_buffers(rows, pa.py_buffer(offsets), pa.py_buffer(data * rows))
+        )
+    return chunks or [pa.array([], type=pa.string())]
 
 
 def _decode(line: bytes) -> tuple[str, str]:
@@ -81,12 +97,3 @@ def occurrence_numbers(lines: pa.Array) -> np.ndarray:
     occurrences = np.empty(count, dtype=np.int64)
     occurrences[order] = positions - first_of_group + 1
     return occurrences
-
-
-def numbered_lines(context: bytes, block: bytes) -> Lines:
-    """The lines of a block, each numbered among the identical lines of the context (the
-    complete lines just before the block) and of the block itself."""
-    context_texts, _ = decode_lines(split_lines(context))
-    texts, encodings = decode_lines(split_lines(block))
-    numbers = occurrence_numbers(pa.concat_arrays([context_texts, texts]))
-    return Lines(texts, encodings, numbers[len(context_texts) :])

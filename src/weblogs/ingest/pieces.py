@@ -20,7 +20,6 @@ import numpy as np
 import pyarrow as pa
 
 from weblogs.ingest.ledger import Ledger, LedgerEntry
-from weblogs.ingest.lines import numbered_lines
 from weblogs.ingest.offers import Limits, Offer
 from weblogs.ingest.stream import FileStream
 
@@ -44,6 +43,7 @@ class Piece:
 
 def head_key(data: bytes) -> str:
     """A file's lookup key: the hash of its first line, or of its first HEAD_BYTES."""
+    data = bytes(data)
     end = data.find(b"\n", 0, HEAD_BYTES)
     return hashlib.sha256(data[: end + 1] if end >= 0 else data[:HEAD_BYTES]).hexdigest()
 
@@ -73,10 +73,14 @@ def _skip_verified_prefix(
             best = entry
     if (best.end_offset if best else 0) == stream.offset:
         return stream, best
-    # Read past a prefix that did not match: start again and stop at the one that did.
+    # Read past a prefix that did not match: start again and stop at the one that did,
+    # passing each landed piece's end on the way (a line cut there counted as it landed).
     stream.close()
     fresh = FileStream(offer.path)
-    fresh.skip_to(best.end_offset if best else 0)
+    for entry in prefixes:
+        if best is None or entry.end_offset > best.end_offset:
+            break
+        fresh.skip_to(entry.end_offset)
     return fresh, best
 
 
@@ -129,24 +133,23 @@ def file_pieces(
         lines_before = prefix.lines_before + prefix.line_count if prefix else 0
         landed_any = False
         while True:
-            chunk = stream.peek(limits.max_bytes)
-            last_newline = chunk.rfind(b"\n")
-            at_end = len(chunk) < limits.max_bytes
+            available = stream.available(limits.max_bytes)
+            last_newline = stream.last_newline(limits.max_bytes)
+            at_end = available < limits.max_bytes
             if last_newline >= 0:
                 size = last_newline + 1
-            elif at_end and chunk and settled and stream.damage is None:
-                size = len(chunk)  # a finished file's last line without a newline
+            elif at_end and available and settled and stream.damage is None:
+                size = available  # a finished file's last line without a newline
             elif not at_end:
-                size = len(chunk)  # a line longer than a batch: cut it, never drop it
+                size = available  # a line longer than a batch: cut it, never drop it
             else:
                 break
-            context = stream.context_lines()
             start = stream.offset
-            lines = numbered_lines(context, stream.take(size))
-            pending = stream.peek(limits.max_bytes + 1)
-            more = len(pending) > 0
+            lines = stream.take_lines(size)
+            pending = stream.available(limits.max_bytes + 1)
+            more = pending > 0
             # Damaged (a truncated archive): nothing complete is left to land after this.
-            stranded = stream.damage is not None and b"\n" not in pending
+            stranded = stream.damage is not None and stream.last_newline(pending) < 0
             status = "damaged" if stranded else "ingested"
             entry = entry_for(
                 status,
@@ -156,7 +159,7 @@ def file_pieces(
                 end_offset=stream.offset,
                 line_count=len(lines.texts),
                 lines_before=lines_before,
-                pending_bytes=len(pending) if not stream.compressed or stranded else -1,
+                pending_bytes=pending if not stream.compressed or stranded else -1,
                 message=stream.damage if status == "damaged" else None,
             )
             lines_before += len(lines.texts)
@@ -167,11 +170,11 @@ def file_pieces(
                 break
         if landed_any:
             return
-        tail = stream.peek(limits.max_bytes)
+        tail = stream.available(limits.max_bytes)
         if stream.damage and not prefix:
             yield entry_for(
                 "unreadable", head_sha256=None, content_sha256=None, start_offset=0,
-                end_offset=0, line_count=0, lines_before=0, pending_bytes=len(tail),
+                end_offset=0, line_count=0, lines_before=0, pending_bytes=tail,
                 message=stream.damage,
             )  # fmt: skip
         elif tail:

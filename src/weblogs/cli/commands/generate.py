@@ -7,11 +7,15 @@ from pathlib import Path
 
 
 def generate(options: argparse.Namespace) -> int:
-    from weblogs.generate import write_log, write_replicated_log
+    from weblogs.generate import write_log
+    from weblogs.real_shape import write_replicated_log
 
     if options.real_log:
         path = write_replicated_log(Path(options.real_log), Path(options.out), options.lines)
-        print(f"wrote {options.lines:,} lines of {options.real_log}, repeated, to {path}")
+        print(
+            f"wrote {options.lines:,} lines of {options.real_log}, repeated with each copy a "
+            f"day later, to {path}"
+        )
         return 0
     path = write_log(
         Path(options.out), options.lines, log_format=options.log_format, seed=options.seed

@@ -1,0 +1,113 @@
+"""The pipeline's variants, run as a user runs them, each command a process tree of its own:
+
+- ``cold``: ``weblogs ingest BASE`` then ``weblogs build`` into a new warehouse;
+- ``warm``: then ``weblogs ingest`` of 1% new lines and ``weblogs build`` again;
+- ``noop``: then ``weblogs build`` with nothing new;
+- ``watch``: then ``weblogs run --watch`` on a landing folder: once it is idle, 1% new lines
+  are dropped in, timed until it reports the build through their batch;
+- ``reader``: the same with another 1%, while a reader queries network_filter in a loop
+  (weblogs_bench.reader); it must only ever see the old or the new table.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+from weblogs_bench.measure import Run, Watched, measured
+from weblogs_bench.variants import BenchError
+
+# The benchmark times the pipeline; the drift monitors judge the data. Synthetic increments
+# trip the daily-volume monitor, so here it warns instead of failing the build.
+DBT_VARS = ("--vars", "{dq_monitor_severity: warn}")
+BUILD = ("build", *DBT_VARS)
+BUILT = r"built through batch (\d+)"
+# Models timed one by one in the report of a build; the rest count as "other models".
+STAGES = {
+    "stg_apache_logs__lines": "staging",
+    "int_access_requests_deduplicated": "dedupe merge",
+    "access_log_quarantine": "quarantine",
+    "network_filter": "network_filter",
+}
+
+
+class Pipeline:
+    """One warehouse and the weblogs commands run on it."""
+
+    def __init__(self, run_dir: Path, env: dict[str, str]) -> None:
+        self.run_dir = run_dir
+        self.warehouse = run_dir / "warehouse"
+        run_dir.mkdir(parents=True, exist_ok=True)
+        self.env = {
+            **env,
+            "WEBLOGS_WAREHOUSE": str(self.warehouse),
+            "DBT_TARGET_PATH": str(run_dir / "target"),
+            "DBT_LOG_PATH": str(run_dir / "logs"),
+            "PYTHONUNBUFFERED": "1",
+        }
+
+    def command(self, *args: str) -> list[str]:
+        return [sys.executable, "-m", "weblogs.cli", *args]
+
+    def weblogs(self, *args: str) -> Run:
+        return measured(self.command(*args), self.env, self.run_dir)
+
+    def network_filter_rows(self) -> int:
+        run = self.weblogs(
+            "sql", "select count(*) as n from weblogs.network_filter", "--format", "json"
+        )
+        return int(json.loads(run.stdout.strip().splitlines()[-1])["n"])
+
+    def stage_seconds(self, build_seconds: float) -> dict[str, float]:
+        """Where a build's time went, from dbt's run results: the models named in STAGES, the
+        other models, the data tests, and what is left (start-up, parsing, hooks)."""
+        results = json.loads((self.run_dir / "target" / "run_results.json").read_text())
+        stages = dict.fromkeys([*STAGES.values(), "other models", "tests"], 0.0)
+        for result in results["results"]:
+            kind, *_, name = result["unique_id"].split(".")
+            seconds = float(result["execution_time"])
+            if kind in ("test", "unit_test"):
+                stages["tests"] += seconds
+            else:
+                stages[STAGES.get(name, "other models")] += seconds
+        stages["start-up, parsing and hooks"] = build_seconds - sum(stages.values())
+        return {name: round(seconds, 2) for name, seconds in stages.items()}
+
+    def ingest_and_build(self, log: Path) -> tuple[Run, Run]:
+        return self.weblogs("ingest", str(log)), self.weblogs(*BUILD)
+
+    def watch_cycle(self, landing: Path, increment: Path, reader: bool) -> tuple[Run, dict]:
+        """Start `weblogs run --watch`, wait until it is idle, drop `increment` into the
+        landing folder and time until the build through its batch is reported."""
+        landing.mkdir(parents=True, exist_ok=True)
+        runner = Watched(
+            self.command("run", "--landing", str(landing), "--watch", *DBT_VARS),
+            self.env, self.run_dir, exclusive=False,
+        )  # fmt: skip
+        runner.wait_idle()
+        watching = None
+        if reader:
+            watching = Watched(
+                [sys.executable, "-m", "weblogs_bench.reader", "weblogs.network_filter"],
+                self.env, self.run_dir, exclusive=False,
+            )  # fmt: skip
+            watching.wait_for(r"^ready", 0, timeout=300)
+        seen = len(runner.lines)
+        # In place at once: a hard link under a hidden name, then renamed into view.
+        hidden = landing / f".{increment.name}"
+        os.link(increment, hidden)
+        runner.mark()
+        hidden.rename(landing / increment.name)
+        runner.wait_for(BUILT, seen, timeout=3600)
+        cycle = runner.run(time.perf_counter() - runner.started)
+        reads: dict = {}
+        if watching is not None:
+            watching.process.send_signal(2)
+            reads = json.loads(watching.finish().stdout.strip().splitlines()[-1])
+        runner.finish(interrupt=True)
+        if watching is None and cycle.peak_rss_bytes == 0:
+            raise BenchError("the watch cycle was not measured")
+        return cycle, reads
