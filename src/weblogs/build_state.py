@@ -37,6 +37,8 @@ STATE_FILE = "run_state.json"
 # Statuses of a node, test or hook that make an invocation a failed build.
 FAILED = ("error", "fail", "runtime error", "partial success")
 READS_THROUGH = ("view", "ephemeral")
+# Parts of the state a change of the marks keeps (see below).
+KEPT: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -88,8 +90,26 @@ def record_built_through(warehouse: Path, batch_id: int) -> None:
     _write(warehouse, batch_id, None)
 
 
-def _write(warehouse: Path, batch_id: int, marks: dict[str, int] | None) -> None:
-    state: dict = {"built_through_batch": batch_id, "at": datetime.now(UTC).isoformat()}
+def reset_marks(warehouse: Path, relations: Iterable[str]) -> None:
+    """The tables no longer hold what their inputs hold (a seed they read was reloaded):
+    their marks go back to 0 until they are built again."""
+    relations = list(relations)
+    if not relations:
+        return
+    state = _read(warehouse)
+    marks = dict(state.get("tables") or {})
+    if "tables" not in state and state:
+        # Written without marks: every table had the recorded batch, which is now unknown.
+        marks = {}
+    marks.update(dict.fromkeys(relations, 0))
+    _write(warehouse, min(marks.values(), default=0), marks, state)
+
+
+def _write(
+    warehouse: Path, batch_id: int, marks: dict[str, int] | None, previous: dict | None = None
+) -> None:
+    state: dict = {key: value for key, value in (previous or {}).items() if key in KEPT}
+    state.update(built_through_batch=batch_id, at=datetime.now(UTC).isoformat())
     if marks is not None:
         state["tables"] = marks
     catalog.write_atomically(_path(warehouse), json.dumps(state, indent=1, sort_keys=True))
@@ -166,5 +186,5 @@ def record_invocation(
     marks = new_marks(bronze_id, models, invocation, previous, newest_batch)
     through = min(marks.values(), default=0)
     if marks != stored or through != legacy:
-        _write(warehouse, through, marks)
+        _write(warehouse, through, marks, state)
     return through

@@ -2,31 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from conftest import PROJECT_DIR, Project
+from conftest import Project
 
 SEED = Path("seeds") / "http_status_codes.csv"
 SEED_YML = Path("seeds") / "_seeds.yml"
-
-
-@pytest.fixture
-def project_copy(tmp_path: Path) -> Project:
-    """A scratch copy of the dbt project, free to be broken."""
-    copy = tmp_path / "project"
-    shutil.copytree(
-        PROJECT_DIR,
-        copy,
-        ignore=shutil.ignore_patterns(
-            ".git", ".venv", "target", "logs", "warehouse", "demo", "python", "src", "*.lock"
-        ),
-    )
-    workdir = tmp_path / "work"
-    workdir.mkdir()
-    return Project(warehouse=tmp_path / "warehouse", workdir=workdir, project_dir=copy)
 
 
 @pytest.mark.e2e

@@ -11,7 +11,7 @@ from dbt.adapters.sail.impl import SailAdapter
 
 from dbt.adapters.sail_delta.connections import SailDeltaConnectionManager
 from dbt.adapters.session_functions.impl import SessionFunctionsAdapter
-from weblogs import build_state, catalog, engine, raw_layer, run_log
+from weblogs import build_state, catalog, engine, raw_layer, run_log, seeds
 
 logger = AdapterLogger("SailDelta")
 
@@ -60,6 +60,23 @@ class SailDeltaAdapter(SessionFunctionsAdapter, SailAdapter):
     @available
     def forget_view_definition(self, schema: str, identifier: str) -> str:
         catalog.forget_view(self._warehouse(), schema, identifier)
+        return ""
+
+    @available
+    def seed_is_loaded(self, schema: str, identifier: str, fingerprint: str) -> bool:
+        """Whether the seed's table already holds the file `fingerprint` describes."""
+        return seeds.is_loaded(self._warehouse(), schema, identifier, fingerprint)
+
+    @available
+    def forget_seed_dependents(self, seed_id: str, models: list[dict]) -> str:
+        stale = seeds.forget_dependents(self._warehouse(), seed_id, models)
+        if stale:
+            logger.info(f"{seed_id} changes: {', '.join(stale)} will take in every row again")
+        return ""
+
+    @available
+    def record_seed_load(self, schema: str, identifier: str, fingerprint: str) -> str:
+        seeds.record_load(self._warehouse(), schema, identifier, fingerprint)
         return ""
 
     def _keep_function(self, definition: catalog.FunctionDefinition) -> None:
