@@ -84,6 +84,16 @@ def built_through(warehouse: Path) -> int:
     return int(_read(warehouse).get("built_through_batch", 0))
 
 
+def table_mark(warehouse: Path, relation: str) -> int:
+    """The batch one table (schema.alias) is built through: an incremental model that has no
+    batch column of its own takes in the rows of later batches only."""
+    state = _read(warehouse)
+    stored = state.get("tables")
+    if stored is None:
+        return int(state.get("built_through_batch", 0))
+    return int(stored.get(relation, 0))
+
+
 def record_built_through(warehouse: Path, batch_id: int) -> None:
     """Record a build through `batch_id` of every table (`weblogs run` off the embedded
     engine, where dbt does not record it)."""

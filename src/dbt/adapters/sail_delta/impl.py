@@ -63,6 +63,11 @@ class SailDeltaAdapter(SessionFunctionsAdapter, SailAdapter):
         return ""
 
     @available
+    def built_mark(self, schema: str, identifier: str) -> int:
+        """The batch a table is built through, from the warehouse's build state."""
+        return build_state.table_mark(self._warehouse(), f"{schema}.{identifier}")
+
+    @available
     def seed_is_loaded(self, schema: str, identifier: str, fingerprint: str) -> bool:
         """Whether the seed's table already holds the file `fingerprint` describes."""
         return seeds.is_loaded(self._warehouse(), schema, identifier, fingerprint)

@@ -35,3 +35,9 @@
     {% endif %}
     {{ return('') }}
 {% endmacro %}
+
+
+{% macro sail_delta__built_mark(relation) %}
+    {#- The batch the table is built through (0 before its first build). -#}
+    {{ return(adapter.built_mark(relation.schema, relation.identifier) if execute else 0) }}
+{% endmacro %}
