@@ -30,9 +30,7 @@ def relations(warehouse: Path) -> tuple[list[tuple[str, Path]], list[str]]:
         for schema, table, location in catalog.delta_tables(warehouse)
         if table not in SKIPPED
     ]
-    views = sorted(
-        path.stem for path in (warehouse / catalog.CATALOG_DIR / "views").glob("*.sql")
-    )
+    views = sorted(path.stem for path in (warehouse / catalog.CATALOG_DIR / "views").glob("*.sql"))
     return tables, views
 
 
@@ -44,12 +42,15 @@ def timed(out, relation: str, reader: str, read) -> None:
         outcome = {"error": f"{type(error).__name__}: {str(error).strip()[:300]}"}
     out.write(
         json.dumps(
-            {"relation": relation, "reader": reader, "start": started, "end": time.time()}
-            | outcome
+            {"relation": relation, "reader": reader, "start": started, "end": time.time()} | outcome
         )
         + "\n"
     )
     out.flush()
+
+
+def count(spark: SparkSession, relation: str) -> int:
+    return spark.sql(f"select count(*) from {relation}").collect()[0][0]
 
 
 def delta_rows(location: Path) -> int:
@@ -72,8 +73,7 @@ def main(warehouse: Path, out_path: Path, stop: Path) -> None:
                 timed(out, name, "delta", lambda location=location: delta_rows(location))
             for name in [name for name, _ in tables] + views:
                 for reader, spark in (("session", kept), ("fresh", fresh)):
-                    count = f"select count(*) from {name}"
-                    timed(out, name, reader, lambda spark=spark: spark.sql(count).collect()[0][0])
+                    timed(out, name, reader, lambda spark=spark, name=name: count(spark, name))
             fresh.stop()
 
 

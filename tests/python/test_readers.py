@@ -43,19 +43,22 @@ def current_counts(project: Project) -> dict[str, int]:
         for schema, table, location in catalog.delta_tables(project.warehouse)
     }
     views = sorted(path.stem for path in (project.warehouse / "_catalog" / "views").glob("*.sql"))
-    union = " union all ".join(f"select '{view}' as name, count(*) as n from {view}" for view in views)
-    output = project.weblogs("sql", union, "--format", "json").stdout
-    counts.update(
-        {row["name"]: row["n"] for row in map(json.loads, output.splitlines()) if row}
-    )
+    output = project.weblogs("sql", counting_query(views), "--format", "json").stdout
+    counts.update({row["name"]: row["n"] for row in map(json.loads, output.splitlines()) if row})
     return counts
+
+
+def counting_query(relations: list[str]) -> str:
+    return " union all ".join(
+        f"select '{name}' as name, count(*) as n from {name}" for name in relations
+    )
 
 
 def rename_a_quarantine_column(project: Project) -> None:
     model = project.project_dir / QUARANTINE_MODEL
-    text = model.read_text()
-    assert "        line_encoding,\n" in text
-    model.write_text(text.replace("        line_encoding,\n", "        line_encoding as encoding,\n"))
+    column = "        line_encoding,\n"
+    assert column in model.read_text()
+    model.write_text(model.read_text().replace(column, "        line_encoding as encoding,\n"))
 
 
 def versions_during(steps: list[Step], start: float, end: float, relation: str) -> set[int]:
@@ -73,9 +76,7 @@ def versions_during(steps: list[Step], start: float, end: float, relation: str) 
 def sql_rounds(project: Project, relations: list[str], until: threading.Event) -> list[dict]:
     """`weblogs sql` in a new process per round: every relation's count in one query, and
     every column of the table whose columns change."""
-    union = " union all ".join(
-        f"select '{name}' as name, count(*) as n from {name}" for name in relations
-    )
+    union = counting_query(relations)
     observations = []
     while not until.is_set():
         started = time.time()
@@ -110,14 +111,16 @@ def test_readers_see_the_old_or_the_new_version_through_builds(
     third = write_log(logs / "c.log", 400, seed=33)
     project.weblogs("ingest", str(write_log(logs / "b.log", 400, seed=32)))
 
+    def build(*args: str) -> object:
+        return project.weblogs("build", "--vars", LOW_COVERAGE, *args)
+
     changes: list[tuple[str, Callable[[], object]]] = [
-        ("incremental build", lambda: project.weblogs("build", "--vars", LOW_COVERAGE)),
+        ("incremental build", build),
         ("ingest", lambda: project.weblogs("ingest", str(third))),
-        ("full refresh", lambda: project.weblogs("build", "--vars", LOW_COVERAGE, "--full-refresh")),
+        ("full refresh", lambda: build("--full-refresh")),
         ("columns change", lambda: (
             rename_a_quarantine_column(project),
-            project.weblogs("build", "--vars", LOW_COVERAGE, "--full-refresh",
-                            "--select", "access_log_quarantine"),
+            build("--full-refresh", "--select", "access_log_quarantine"),
         )),
     ]  # fmt: skip
     steps = [Step("before", start=float("-inf"), end=float("-inf"), counts=current_counts(project))]
