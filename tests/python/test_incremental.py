@@ -66,9 +66,10 @@ def test_incremental_marts_equal_a_full_rebuild_through_replays_late_data_and_a_
         '10.0.0.9 - - [01/Jan/1990:00:00:01 +0000] "GET /odd HTTP/1.0" 299 500\n'
     )
     land_and_build(project_copy, late)
-    assert scalar_rows(
-        project_copy, "select count(*) as n from weblogs.network_filter"
-    )[0]["n"] == network_filter_before_late + 1
+    assert (
+        scalar_rows(project_copy, "select count(*) as n from weblogs.network_filter")[0]["n"]
+        == network_filter_before_late + 1
+    )
 
     # The same late file again, renamed: bronze gets nothing, the marts stay.
     replay = logs / "late-copy.log"
