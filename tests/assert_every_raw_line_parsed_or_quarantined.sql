@@ -15,20 +15,15 @@ new_line_ids as (
     where {{ is_in_new_batches('ingest_batch_id') }}
 ),
 
-oldest_new_event as (
-    select min(event_date) as event_date
-    from {{ ref('stg_apache_logs__lines') }}
-    where
-        {{ is_in_new_batches('ingest_batch_id') }}
-        and quarantine_reason is null
-),
-
 requests as (
     select
         request_id as line_id,
         ingest_batch_id
     from {{ ref('int_access_requests_deduplicated') }}
-    where event_date >= (select oldest_new_event.event_date from oldest_new_event)
+    {%- if tested_through_batch() > 0 %}
+    -- min() passes over the quarantined lines: they have no date.
+    where event_date >= {{ oldest_new_date('event_date', ref('stg_apache_logs__lines'), tested_through_batch()) }}
+    {%- endif %}
 ),
 
 quarantined as (

@@ -9,10 +9,11 @@
 
     How a relation's new rows are found (the `new_rows` meta of its yml, else the default):
     - by `ingest_batch_id` (the default where the relation has that column): later batches;
-    - by a column that follows from the row's key (`by: event_date`): every row on or after
-      the oldest value among the later batches' rows, read from the relation itself or from
+    - by a date that follows from the row's key (`by: event_date`): every row on or after
+      the oldest date among the later batches' rows, read from the relation itself or from
       the model named in `from`. It holds every row sharing a key with a new one, so a
-      uniqueness test still sees a new row that repeats an older key.
+      uniqueness test still sees a new row that repeats an older key. With no new rows,
+      none (a date past any; a null bound would make the engine read every file).
 #}
 
 {% macro get_where_subquery(relation) -%}
@@ -54,8 +55,7 @@
         {%- if new_rows.get('from') -%}
             {%- set source = relation_of_model(new_rows['from']) -%}
         {%- endif -%}
-        {%- set column = new_rows['by'] -%}
-        {{ return(column ~ ' >= (select min(' ~ column ~ ') from ' ~ source ~ ' where ingest_batch_id > ' ~ tested ~ ')') }}
+        {{ return(new_rows['by'] ~ ' >= ' ~ oldest_new_date(new_rows['by'], source, tested)) }}
     {%- elif 'ingest_batch_id' in node.columns -%}
         {{ return('ingest_batch_id > ' ~ tested) }}
     {%- endif -%}
@@ -68,6 +68,16 @@
         on a full check). -#}
     {%- set tested = tested_through_batch() -%}
     {{ return(batch_column ~ ' > ' ~ tested if tested > 0 else 'true') }}
+{% endmacro %}
+
+
+{% macro oldest_new_date(date_column, relation, tested) %}
+    {#- The oldest date of the relation's rows of batches after `tested`, as a scalar
+        subquery; a date past any when there are none. -#}
+    {{ return(
+        "coalesce((select min(" ~ date_column ~ ") from " ~ relation
+        ~ " where ingest_batch_id > " ~ tested ~ "), date'9999-12-31')"
+    ) }}
 {% endmacro %}
 
 
