@@ -1,5 +1,6 @@
 -- Reconciliation per ingest batch: the raw lines of a batch are exactly its parsed lines
--- plus its quarantined lines. Returns the batches where the counts disagree.
+-- plus its quarantined lines. Returns the batches where the counts disagree. Reads the
+-- batches after the tested mark (every batch on a full check; see new_rows_scope).
 with
 
 raw_lines as (
@@ -7,6 +8,7 @@ raw_lines as (
         ingest_batch_id,
         count(*) as raw_line_count
     from {{ source('apache_logs', 'access_log_lines') }}
+    where {{ is_in_new_batches('ingest_batch_id') }}
     group by ingest_batch_id
 ),
 
@@ -16,6 +18,7 @@ staged_lines as (
         count_if(quarantine_reason is null) as parsed_line_count,
         count_if(quarantine_reason is not null) as quarantined_line_count
     from {{ ref('stg_apache_logs__lines') }}
+    where {{ is_in_new_batches('ingest_batch_id') }}
     group by ingest_batch_id
 ),
 

@@ -26,14 +26,10 @@ joined as (
         requests.user_agent,
 
         -- status
-        coalesce(
-            http_status_codes.description,
-            'Unknown status code ' || cast(requests.response_code as string)
-        ) as status_description,
-        coalesce(
-            http_status_codes.status_class,
-            cast(floor(requests.response_code / 100) as string) || 'xx'
-        ) as status_class,
+        {{ status_description('requests.response_code', 'http_status_codes.description') }}
+            as status_description,
+        {{ status_class('requests.response_code', 'http_status_codes.status_class') }}
+            as status_class,
         http_status_codes.code is not null as is_registered_status,
 
         -- timestamps

@@ -1,23 +1,35 @@
 with
 
-requests as (
-    select * from {{ ref('int_access_requests_enriched') }}
+batch_counts as (
+    select * from {{ ref('int_request_counts_by_batch') }}
 ),
 
-summarized as (
+http_status_codes as (
+    select * from {{ ref('http_status_codes') }}
+),
+
+totals as (
     select
-        status_description,
-        status_class,
         response_code,
-        is_registered_status,
-        count(*) as request_count,
+        sum(request_count) as request_count,
         sum(content_size_bytes) as content_size_bytes
-    from requests
-    group by
-        status_description,
-        status_class,
-        response_code,
-        is_registered_status
+    from batch_counts
+    group by response_code
+),
+
+described as (
+    select
+        {{ status_description('totals.response_code', 'http_status_codes.description') }}
+            as status_description,
+        {{ status_class('totals.response_code', 'http_status_codes.status_class') }}
+            as status_class,
+        totals.response_code,
+        http_status_codes.code is not null as is_registered_status,
+        totals.request_count,
+        totals.content_size_bytes
+    from totals
+    left join http_status_codes
+        on totals.response_code = cast(http_status_codes.code as int)
 )
 
-select * from summarized
+select * from described

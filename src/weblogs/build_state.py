@@ -19,13 +19,24 @@ batch N. Views read through and need nothing; each stored table has a mark:
 
 The warehouse is built through the lowest mark. So `dbt build -s network_filter` after a
 new batch landed claims nothing: it read tables still holding the older batches.
+
+Two more records make later builds pay only for what is new:
+
+- tested through batch T (with the project's fingerprint, weblogs.fingerprint): every
+  data test of the project passed on every row of batches up to T. An invocation records
+  it when all the project's data tests ran in it and passed (a warning passes); the tests
+  of a later build then read only the rows of later batches, unless the project changed;
+- built from (a fingerprint and the Delta version of every source table at the start): the
+  last invocation was a complete, successful `dbt build` of the project. Any other
+  invocation that may write (run, seed, a selection, a failed build) drops it. While it
+  holds, and the sources and the project are unchanged, a build has nothing to do.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -37,6 +48,12 @@ STATE_FILE = "run_state.json"
 # Statuses of a node, test or hook that make an invocation a failed build.
 FAILED = ("error", "fail", "runtime error", "partial success")
 READS_THROUGH = ("view", "ephemeral")
+# Statuses of a data test that let the rows it read count as tested.
+PASSED = ("pass", "warn")
+# Resource types every one of which a complete build runs.
+BUILT_TYPES = ("model", "seed", "snapshot", "test")
+# Parts of the state a change of the marks alone keeps.
+KEPT = ("tested", "built_from")
 
 
 @dataclass(frozen=True)
@@ -60,10 +77,35 @@ class Invocation:
 
     statuses: dict[str, str]  # unique_id -> status, for every node it ran
     empty: bool = False
+    command: str = "build"  # dbt's subcommand
+    # Every enabled model, seed, snapshot and data test of the project (unique_id -> type).
+    project_nodes: dict[str, str] = field(default_factory=dict)
+    fingerprint: str = ""  # the project's, when the invocation started
+    sources: dict[str, int] = field(default_factory=dict)  # relation -> Delta version then
 
     @property
     def failed(self) -> bool:
         return any(status in FAILED for status in self.statuses.values())
+
+    @property
+    def tested_everything(self) -> bool:
+        """Every data test of the project ran and passed (`--empty` tests nothing)."""
+        tests = [node for node, kind in self.project_nodes.items() if kind == "test"]
+        return (
+            bool(self.fingerprint)
+            and not self.empty
+            and not self.failed
+            and all(self.statuses.get(test) in PASSED for test in tests)
+        )
+
+    @property
+    def built_everything(self) -> bool:
+        """A `dbt build` that ran every node of the project, all successfully."""
+        return (
+            self.command == "build"
+            and self.tested_everything
+            and all(node in self.statuses for node in self.project_nodes)
+        )
 
 
 def _path(warehouse: Path) -> Path:
@@ -84,7 +126,8 @@ def built_through(warehouse: Path) -> int:
 
 def table_mark(warehouse: Path, relation: str) -> int:
     """The batch one table (schema.alias) is built through: its mark (0 before its first
-    build), or the warehouse's batch in a state from before marks."""
+    build), or the warehouse's batch in a state from before marks. An incremental model that
+    has no batch column of its own takes in the rows of later batches only."""
     return _mark(_read(warehouse), relation)
 
 
@@ -101,8 +144,26 @@ def record_built_through(warehouse: Path, batch_id: int) -> None:
     _write(warehouse, batch_id, None)
 
 
-def _write(warehouse: Path, batch_id: int, marks: dict[str, int] | None) -> None:
-    state: dict = {"built_through_batch": batch_id, "at": datetime.now(UTC).isoformat()}
+def reset_marks(warehouse: Path, relations: Iterable[str]) -> None:
+    """The tables no longer hold what their inputs hold (a seed they read was reloaded):
+    their marks go back to 0 until they are built again."""
+    relations = list(relations)
+    if not relations:
+        return
+    state = _read(warehouse)
+    marks = dict(state.get("tables") or {})
+    if "tables" not in state and state:
+        # Written without marks: every table had the recorded batch, which is now unknown.
+        marks = {}
+    marks.update(dict.fromkeys(relations, 0))
+    _write(warehouse, min(marks.values(), default=0), marks, state)
+
+
+def _write(
+    warehouse: Path, batch_id: int, marks: dict[str, int] | None, previous: dict | None = None
+) -> None:
+    state: dict = {key: value for key, value in (previous or {}).items() if key in KEPT}
+    state.update(built_through_batch=batch_id, at=datetime.now(UTC).isoformat())
     if marks is not None:
         state["tables"] = marks
     catalog.write_atomically(_path(warehouse), json.dumps(state, indent=1, sort_keys=True))
@@ -176,6 +237,34 @@ def record_invocation(
         bronze_id, models, invocation, lambda relation: _mark(state, relation), newest_batch
     )
     through = min(marks.values(), default=0)
-    if marks != stored or through != legacy:
-        _write(warehouse, through, marks)
+    kept = dict(state)
+    if invocation.tested_everything:
+        kept["tested"] = {"through_batch": through, "fingerprint": invocation.fingerprint}
+    if invocation.built_everything:
+        kept["built_from"] = {
+            "fingerprint": invocation.fingerprint,
+            "sources": invocation.sources,
+        }
+    elif invocation.command != "test":
+        kept.pop("built_from", None)
+    if marks != stored or through != legacy or any(kept.get(key) != state.get(key) for key in KEPT):
+        _write(warehouse, through, marks, kept)
     return through
+
+
+def tested_through(warehouse: Path, fingerprint: str) -> int:
+    """The batch through which every data test passed on every row, if the project is the
+    one they passed with; 0 (test every row) otherwise."""
+    tested = _read(warehouse).get("tested") or {}
+    if not fingerprint or tested.get("fingerprint") != fingerprint:
+        return 0
+    return int(tested.get("through_batch", 0))
+
+
+def built_from(warehouse: Path) -> tuple[str, dict[str, int]] | None:
+    """The fingerprint and source versions of the last complete, successful build, if no
+    invocation that may have written anything came after it."""
+    record = _read(warehouse).get("built_from")
+    if not record:
+        return None
+    return record["fingerprint"], {name: int(v) for name, v in record["sources"].items()}

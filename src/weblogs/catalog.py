@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 
 CATALOG_DIR = "_catalog"
 _restored: set[tuple[str, str]] = set()
+# The Delta schema each table was attached with, per session: see refresh().
+_attached: dict[tuple[str, str, str], str] = {}
 
 _PRIMITIVES = {
     "string": "string",
@@ -129,12 +131,22 @@ def attach_table(spark: SparkSession, schema: str, table: str, location: Path) -
         schema_json = DeltaTable(str(location)).schema().to_json()
     except TableNotFoundError:
         return False
+    key = (_session_id(spark), schema, table)
+    name = f"{quote(schema)}.{quote(table)}"
+    if key in _attached and _attached[key] != schema_json:
+        # Replaced with other columns since: the entry is dropped (the files stay).
+        spark.sql(f"drop table if exists {name}")
     spark.sql(f"create schema if not exists {quote(schema)}")
     spark.sql(
-        f"create table if not exists {quote(schema)}.{quote(table)} ({columns_ddl(schema_json)}) "
+        f"create table if not exists {name} ({columns_ddl(schema_json)}) "
         f"using delta location {sql_string(str(location))}"
     )
+    _attached[key] = schema_json
     return True
+
+
+def _session_id(spark: SparkSession) -> str:
+    return str(getattr(spark, "session_id", ""))
 
 
 def _functions_dir(warehouse: Path) -> Path:
@@ -244,7 +256,7 @@ def replay_views(spark: SparkSession, warehouse: Path) -> list[str]:
 
 def restore(spark: SparkSession, warehouse: Path, *, force: bool = False) -> None:
     """Bring the session's catalog in line with the warehouse, once per process."""
-    key = (str(getattr(spark, "session_id", "")), str(warehouse))
+    key = (_session_id(spark), str(warehouse))
     if key in _restored and not force:
         return
     for schema, table, location in delta_tables(warehouse):
@@ -253,3 +265,14 @@ def restore(spark: SparkSession, warehouse: Path, *, force: bool = False) -> Non
         register_function(spark, definition)
     replay_views(spark, warehouse)
     _restored.add(key)
+
+
+def refresh(spark: SparkSession, warehouse: Path) -> None:
+    """Bring a long-lived session up to date with the warehouse: tables created since are
+    attached, tables whose columns changed since (a full refresh that replaced them, in one
+    new Delta version) are attached again with their new columns, views replayed.
+
+    A table replaced with the same columns needs nothing: every query reads the newest
+    version. One whose columns changed keeps answering `count(*)`, but `select *` fails
+    on a column that is gone until the session is refreshed."""
+    restore(spark, warehouse, force=True)

@@ -72,6 +72,7 @@ class TableState:
     rows: int
     newest_batch: int | None
     committed_at: datetime | None = None  # the table's newest Delta commit
+    version: int = 0  # the Delta version read
 
 
 @dataclass
@@ -95,8 +96,10 @@ _starts: dict[str, RunStart] = {}
 
 
 def table_state(location: Path) -> TableState | None:
-    """Rows, newest ingest batch and newest commit of a Delta table, from its files'
-    metadata, its log and one column; None if there is no table there."""
+    """Rows, newest ingest batch, newest commit and version of a Delta table, from the
+    statistics its log keeps for every file (the batch column is read only where a file has
+    none); None if there is no table there."""
+    import pyarrow as pa
     import pyarrow.compute as pc
     from deltalake import DeltaTable
     from deltalake.exceptions import TableNotFoundError
@@ -105,17 +108,27 @@ def table_state(location: Path) -> TableState | None:
         table = DeltaTable(str(location))
     except TableNotFoundError:
         return None
-    dataset = table.to_pyarrow_dataset()
+    files = pa.table(table.get_add_actions(flatten=True))
+    rows = pc.sum(files.column("num_records")).as_py() if files.num_rows else 0
     newest = None
-    if BATCH_COLUMN in dataset.schema.names:
-        newest = pc.max(dataset.to_table(columns=[BATCH_COLUMN]).column(0)).as_py()
+    if BATCH_COLUMN in table.schema().to_arrow().names and files.num_rows:
+        maximum = f"max.{BATCH_COLUMN}"
+        if maximum in files.column_names and files.column(maximum).null_count == 0:
+            newest = pc.max(files.column(maximum)).as_py()
+        else:
+            column = table.to_pyarrow_dataset().to_table(columns=[BATCH_COLUMN]).column(0)
+            newest = pc.max(column).as_py()
+    if rows is None:  # a file without a row count
+        rows = table.to_pyarrow_dataset().count_rows()
     commits = table.history(1)
     committed_at = (
         datetime.fromtimestamp(commits[0]["timestamp"] / 1000, UTC)
         if commits and "timestamp" in commits[0]
         else None
     )
-    return TableState(rows=dataset.count_rows(), newest_batch=newest, committed_at=committed_at)
+    return TableState(
+        rows=rows, newest_batch=newest, committed_at=committed_at, version=table.version()
+    )
 
 
 def snapshot(invocation_id: str, warehouse: Path) -> RunStart:

@@ -121,11 +121,17 @@ class Runner:
     bronze: DeltaBronze | None = None
     # Whether each build records the build state itself (dbt on the embedded engine does).
     build_records_state: bool = True
+    # Why a build would have nothing to do (weblogs.up_to_date), or None: then it builds.
+    nothing_new: Callable[[], str | None] = lambda: None
 
     def __post_init__(self) -> None:
         self.bronze = self.bronze or DeltaBronze(self.warehouse, self.raw_schema)
 
     def _build_through(self, batch_id: int) -> bool:
+        reason = self.nothing_new()
+        if reason:
+            self.say(reason)
+            return True
         started = time.monotonic()
         ok = self.build()
         self.report.builds += 1

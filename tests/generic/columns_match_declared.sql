@@ -4,6 +4,8 @@
     the same as a warning line so the cause shows in the run output.
 #}
 {% test columns_match_declared(model) %}
+    {#- It reads the columns, not the rows: never scoped to new batches (new_rows_scope). -#}
+    {{ config(meta={'reads_rows': false}) }}
     {%- set problems = [] -%}
     {#- Under --empty (or --sample) the relation renders as a subquery, which neither
         `describe` nor a node lookup can take: the table itself is what is compared. -#}

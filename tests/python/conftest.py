@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -76,3 +77,19 @@ def project(tmp_path: Path) -> Project:
     workdir = tmp_path / "work"
     workdir.mkdir()
     return Project(warehouse=tmp_path / "warehouse", workdir=workdir)
+
+
+@pytest.fixture
+def project_copy(tmp_path: Path) -> Project:
+    """A scratch copy of the dbt project, free to be broken or changed."""
+    copy = tmp_path / "project"
+    shutil.copytree(
+        PROJECT_DIR,
+        copy,
+        ignore=shutil.ignore_patterns(
+            ".git", ".venv", "target", "logs", "warehouse", "demo", "python", "src", "*.lock"
+        ),
+    )
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    return Project(warehouse=tmp_path / "warehouse", workdir=workdir, project_dir=copy)

@@ -2,31 +2,16 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from conftest import PROJECT_DIR, Project
+from conftest import Project
 
 SEED = Path("seeds") / "http_status_codes.csv"
+# Generated logs hold a few malformed lines on purpose: monitors only warn.
+BUILD_VARS = "{dq_monitor_severity: warn}"
 SEED_YML = Path("seeds") / "_seeds.yml"
-
-
-@pytest.fixture
-def project_copy(tmp_path: Path) -> Project:
-    """A scratch copy of the dbt project, free to be broken."""
-    copy = tmp_path / "project"
-    shutil.copytree(
-        PROJECT_DIR,
-        copy,
-        ignore=shutil.ignore_patterns(
-            ".git", ".venv", "target", "logs", "warehouse", "demo", "python", "src", "*.lock"
-        ),
-    )
-    workdir = tmp_path / "work"
-    workdir.mkdir()
-    return Project(warehouse=tmp_path / "warehouse", workdir=workdir, project_dir=copy)
 
 
 @pytest.mark.e2e
@@ -155,3 +140,73 @@ def test_raw_schema_drift_and_incremental_column_change_fail_loudly(
         "column line_number retyped (declared bigint, found int)",
     ):
         assert message in result.stdout
+
+
+def failed_tests(output: str) -> set[str]:
+    return {
+        line.split(" FAIL ")[1].split()[1]
+        for line in output.splitlines()
+        if " FAIL " in line and "START" not in line
+    }
+
+
+def bronze_rows_like_batch(project: Project, batch: int, **changes: object):
+    """The rows of a bronze batch, as a new batch or in place, with some columns changed."""
+    import pyarrow as pa
+    from deltalake import DeltaTable
+
+    from weblogs.ingest import raw_table_path
+
+    table = DeltaTable(str(raw_table_path(project.warehouse, "weblogs_raw"))).to_pyarrow_table()
+    rows = table.filter(pa.compute.equal(table.column("ingest_batch_id"), batch))
+    for name, value in changes.items():
+        index = rows.schema.get_field_index(name)
+        rows = rows.set_column(index, rows.schema.field(index), pa.array([value] * rows.num_rows))
+    return rows
+
+
+@pytest.mark.e2e
+def test_tests_read_new_batches_yet_fail_on_a_bad_one_and_the_full_check_reads_all(
+    project: Project, tmp_path: Path
+) -> None:
+    from deltalake import write_deltalake
+
+    from weblogs.generate import write_log
+    from weblogs.ingest import raw_table_path
+
+    bronze = str(raw_table_path(project.warehouse, "weblogs_raw"))
+    for seed in (41, 42):
+        project.weblogs("ingest", str(write_log(tmp_path / f"{seed}.log", 300, seed=seed)))
+        project.weblogs("build", "--vars", BUILD_VARS)
+    # Scoped: the tests of this build read batch 3 only.
+    project.weblogs("ingest", str(write_log(tmp_path / "43.log", 300, seed=43)))
+    project.weblogs("build", "--vars", BUILD_VARS)
+    log = project.dbt_log()
+    assert "ingest_batch_id > 2" in log and "event_date >= coalesce((select min(event_date)" in log
+
+    # A bad batch (an encoding ingest never writes) fails its build, and every build after
+    # it while it is there: the tested mark does not move past it.
+    bad_batch = bronze_rows_like_batch(project, 3, ingest_batch_id=4, line_encoding="utf-16")
+    write_deltalake(bronze, bad_batch, mode="append")
+    for _ in range(2):
+        bad = project.weblogs("build", "--vars", BUILD_VARS, check=False)
+        assert bad.returncode == 1
+        (failed,) = failed_tests(bad.stdout)
+        assert failed.startswith("source_accepted_values_apache_logs_access_log_lines_line_enc")
+
+    # The same fault in an old batch, rewritten in place: a normal build reads new batches
+    # only and passes; the full check reads every row and fails.
+    project2 = tmp_path / "second"
+    fresh = Project(warehouse=project2 / "warehouse", workdir=project2)
+    project2.mkdir()
+    for seed in (41, 42):
+        fresh.weblogs("ingest", str(write_log(tmp_path / f"{seed}.log", 300, seed=seed)))
+        fresh.weblogs("build", "--vars", BUILD_VARS)
+    fresh_bronze = str(raw_table_path(fresh.warehouse, "weblogs_raw"))
+    rewritten = bronze_rows_like_batch(fresh, 1, line_encoding="utf-16")
+    write_deltalake(fresh_bronze, rewritten, mode="overwrite", predicate="ingest_batch_id = 1")
+    assert fresh.weblogs("build", "--vars", BUILD_VARS).returncode == 0
+    full = fresh.weblogs("build", "--vars", "{full_check: true, dq_monitor_severity: warn}",
+                         check=False)  # fmt: skip
+    assert full.returncode == 1
+    assert any(name.startswith("source_accepted_values") for name in failed_tests(full.stdout))

@@ -17,6 +17,8 @@ from weblogs.cli.targets import PROJECT_DIR, Target, check_ready
 CHILD_STOP_SECONDS = 30.0
 # dbt's console output goes through this Python logger.
 DBT_CONSOLE_LOGGER = "stdout_log"
+# The dbt profile of the project (dbt_project.yml).
+PROFILE = "weblogs"
 
 
 def take_target(args: list[str]) -> tuple[list[str], str | None]:
@@ -51,6 +53,27 @@ def dbt_environment(warehouse: Path) -> None:
     host, port = spark_server.configured_address(warehouse)
     os.environ.setdefault(spark_server.HOST_ENV, host)
     os.environ.setdefault(spark_server.PORT_ENV, str(port))
+
+
+def nothing_to_build(warehouse: Path, raw_schema: str, target: Target, dbt_args: list[str]):
+    """One line saying that a build would have nothing to do (weblogs.up_to_date), or None:
+    always None off the embedded engine and with dbt arguments besides --vars."""
+    from weblogs import fingerprint, up_to_date
+    from weblogs.cli.targets import profiles_path
+    from weblogs.ingest import DeltaBronze
+
+    cli_vars = up_to_date.vars_only(dbt_args)
+    if target.type != "sail_delta" or cli_vars is None:
+        return None
+    dbt_environment(warehouse)
+    current = fingerprint.project_fingerprint(
+        Path(os.environ["DBT_PROJECT_DIR"]),
+        target.name,
+        fingerprint.profile_output(profiles_path(), PROFILE, target.name),
+        cli_vars,
+    )
+    committed = DeltaBronze(warehouse, raw_schema).committed_batch_id()
+    return up_to_date.nothing_new(warehouse, committed, current)
 
 
 class QuietInterrupt(logging.Filter):

@@ -84,6 +84,11 @@ def parser() -> argparse.ArgumentParser:
     )
     after = global_options(after_command=True)
     batch = batch_options()
+    forcing = argparse.ArgumentParser(add_help=False)
+    forcing.add_argument(
+        "--force", action="store_true",
+        help="build even when nothing is new since the last build (default: skip it, saying so)",
+    )  # fmt: skip
     retention = argparse.ArgumentParser(add_help=False)
     retention.add_argument(
         "--retain-hours", type=time_span, default=RETAIN_HOURS, metavar="H",
@@ -109,7 +114,7 @@ def parser() -> argparse.ArgumentParser:
 
     run = command(
         "run", "ingest the new files of the landing folder, then dbt build", batch, retention,
-        epilog=DBT_EPILOG, allow_abbrev=False,
+        forcing, epilog=DBT_EPILOG, allow_abbrev=False,
     )  # fmt: skip
     run.add_argument(
         "--landing", default=DEFAULT_LANDING, metavar="FOLDER",
@@ -157,8 +162,8 @@ def parser() -> argparse.ArgumentParser:
     compact.set_defaults(run=commands.compact)
 
     build = command(
-        "build", "dbt build on the target, once the warehouse is free",
-        usage="weblogs build [-h] [global options] [dbt build arguments ...]",
+        "build", "dbt build on the target, once the warehouse is free", forcing,
+        usage="weblogs build [-h] [--force] [global options] [dbt build arguments ...]",
         epilog=DBT_EPILOG, allow_abbrev=False,
     )  # fmt: skip
     build.set_defaults(run=commands.build)

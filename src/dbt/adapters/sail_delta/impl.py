@@ -3,6 +3,7 @@ and Python UDFs registered in the session."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from dbt.adapters.base.meta import available
@@ -11,9 +12,21 @@ from dbt.adapters.sail.impl import SailAdapter
 
 from dbt.adapters.sail_delta.connections import SailDeltaConnectionManager
 from dbt.adapters.session_functions.impl import SessionFunctionsAdapter
-from weblogs import build_state, catalog, engine, raw_layer, run_log
+from weblogs import build_state, catalog, engine, fingerprint, raw_layer, run_log, seeds
 
 logger = AdapterLogger("SailDelta")
+
+
+@dataclass(frozen=True)
+class RunInputs:
+    """What an invocation started from: the project's fingerprint and every table's version."""
+
+    fingerprint: str
+    versions: dict[str, int]
+
+
+# By invocation id, from its on-run-start hook to its on-run-end hook.
+_run_starts: dict[str, RunInputs] = {}
 
 
 class SailDeltaAdapter(SessionFunctionsAdapter, SailAdapter):
@@ -62,15 +75,61 @@ class SailDeltaAdapter(SessionFunctionsAdapter, SailAdapter):
         catalog.forget_view(self._warehouse(), schema, identifier)
         return ""
 
+    @available
+    def built_mark(self, schema: str, identifier: str) -> int:
+        """The batch a table is built through, from the warehouse's build state."""
+        return build_state.table_mark(self._warehouse(), f"{schema}.{identifier}")
+
+    @available
+    def seed_is_loaded(self, schema: str, identifier: str, fingerprint: str) -> bool:
+        """Whether the seed's table already holds the file `fingerprint` describes."""
+        return seeds.is_loaded(self._warehouse(), schema, identifier, fingerprint)
+
+    @available
+    def forget_seed_dependents(self, seed_id: str, models: list[dict]) -> str:
+        stale = seeds.forget_dependents(self._warehouse(), seed_id, models)
+        if stale:
+            logger.info(f"{seed_id} changes: {', '.join(stale)} will take in every row again")
+        return ""
+
+    @available
+    def record_seed_load(self, schema: str, identifier: str, fingerprint: str) -> str:
+        seeds.record_load(self._warehouse(), schema, identifier, fingerprint)
+        return ""
+
     def _keep_function(self, definition: catalog.FunctionDefinition) -> None:
         """Save the function in the warehouse catalog: the next process registers it again."""
         catalog.save_function(self._warehouse(), definition)
 
     @available
     def snapshot_run_start(self, invocation_id: str) -> str:
-        """Remember each table's row count and newest batch, for the run log."""
-        run_log.snapshot(invocation_id, self._warehouse())
+        """Remember each table's row count, newest batch and version, for the run log and
+        the build state, and what the project looked like."""
+        start = run_log.snapshot(invocation_id, self._warehouse())
+        _run_starts[invocation_id] = RunInputs(
+            fingerprint=self._fingerprint(),
+            versions={name: state.version for name, state in start.tables.items()},
+        )
         return ""
+
+    def _fingerprint(self) -> str:
+        from dbt.flags import get_flags
+
+        profiles_file = Path(get_flags().PROFILES_DIR) / "profiles.yml"
+        return fingerprint.project_fingerprint(
+            Path(self.config.project_root),
+            self.config.target_name,
+            fingerprint.profile_output(
+                profiles_file, self.config.profile_name, self.config.target_name
+            ),
+            self.config.cli_vars,
+        )
+
+    @available
+    def tested_through_batch(self, invocation_id: str) -> int:
+        inputs = _run_starts.get(invocation_id)
+        fingerprint_now = inputs.fingerprint if inputs else self._fingerprint()
+        return build_state.tested_through(self._warehouse(), fingerprint_now)
 
     @available
     def record_run_log(
@@ -122,15 +181,20 @@ class SailDeltaAdapter(SessionFunctionsAdapter, SailAdapter):
         return ""
 
     @available
-    def built_through_mark(self, relation: str) -> int:
-        """The batch a table was last built through without a failure (its build-state mark)."""
-        return build_state.table_mark(self._warehouse(), relation)
-
-    @available
     def record_build_state(
-        self, bronze_id: str, models: list[dict], statuses: dict[str, str], empty: bool
+        self,
+        bronze_id: str,
+        models: list[dict],
+        statuses: dict[str, str],
+        empty: bool,
+        invocation_id: str,
+        command: str,
+        project_nodes: dict[str, str],
+        sources: list[str],
     ) -> int:
-        """Record the batch the warehouse is built through after this invocation."""
+        """Record the batch the warehouse is built through after this invocation, and what
+        it was built and tested from."""
+        inputs = _run_starts.pop(invocation_id, None) or RunInputs("", {})
 
         def newest_batch(model: build_state.Model) -> int:
             state = run_log.table_state(self._warehouse() / model.relation.replace(".", "/", 1))
@@ -143,6 +207,13 @@ class SailDeltaAdapter(SessionFunctionsAdapter, SailAdapter):
                 build_state.Model(**{**model, "depends_on": tuple(model["depends_on"])})
                 for model in models
             ],
-            build_state.Invocation(statuses=dict(statuses), empty=bool(empty)),
+            build_state.Invocation(
+                statuses=dict(statuses),
+                empty=bool(empty),
+                command=str(command),
+                project_nodes=dict(project_nodes),
+                fingerprint=inputs.fingerprint,
+                sources={name: inputs.versions.get(name, -1) for name in sources},
+            ),
             newest_batch,
         )

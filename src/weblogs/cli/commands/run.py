@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from weblogs.cli.bronze import bronze_of, limits
-from weblogs.cli.dbt import run_dbt_process
+from weblogs.cli.dbt import nothing_to_build, run_dbt_process
 from weblogs.cli.errors import UsageError
 from weblogs.cli.targets import require_embedded
 from weblogs.cli.warehouse import hold
@@ -27,6 +27,11 @@ def run(options: argparse.Namespace) -> int:
     def build() -> bool:
         return run_dbt_process("build", options.dbt_args, options.warehouse, target) == 0
 
+    def nothing_new() -> str | None:
+        if options.force:
+            return None
+        return nothing_to_build(options.warehouse, options.raw_schema, target, options.dbt_args)
+
     def compact() -> None:
         for table in compact_warehouse(options.warehouse, retain_hours=options.retain_hours):
             print(f"compacted {table.summary()}")
@@ -43,6 +48,7 @@ def run(options: argparse.Namespace) -> int:
         stop=stop,
         bronze=bronze_of(options),
         build_records_state=target.type == "sail_delta",
+        nothing_new=nothing_new,
     )
     with hold(options.warehouse, options.command, wait=options.wait), stop.installed():
         if options.every:

@@ -48,7 +48,17 @@ def sql(options: argparse.Namespace) -> int:
     spark = session(options.warehouse, options.target)
     read_models_schema(spark, options.target.schema)
     try:
-        columns, rows = query(spark, options.query)
+        try:
+            columns, rows = query(spark, options.query)
+        except PySparkException:
+            if options.target.type != "sail_delta":
+                raise
+            # The catalog was restored when the command started; a build may since have
+            # created a table, or replaced one with other columns: look again, once.
+            from weblogs import catalog
+
+            catalog.refresh(spark, options.warehouse)
+            columns, rows = query(spark, options.query)
     except PySparkException as error:
         text = str(error).strip()
         message = text.splitlines()[0] if text else repr(error)

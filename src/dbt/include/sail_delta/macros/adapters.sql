@@ -37,14 +37,23 @@
 {%- endmacro %}
 
 
-{% macro sail_delta__create_table_as(temporary, relation, compiled_code, language='sql') -%}
-    {#- CREATE OR REPLACE at a fixed location keeps every old data file (so the folder grows
-        with each run) and fails when the columns change: replace by drop, purge and create. -#}
-    {%- if not temporary and language == 'sql' -%}
-        {%- set existing = adapter.get_relation(database=relation.database, schema=relation.schema, identifier=relation.identifier) -%}
-        {%- if existing is not none -%}
-            {% do adapter.drop_relation(existing) %}
-        {%- endif -%}
+{% macro sail_delta__options_clause() -%}
+    {#- Tables are replaced in place (dbt-spark's CREATE OR REPLACE for Delta, at the fixed
+        location above): one new Delta version, so a reader in another process finds the old
+        version or the new one, never a missing or half-written table. overwriteSchema lets
+        that version change the columns too (a full refresh after a model changed), where
+        Sail otherwise refuses. The old version's files stay until `weblogs compact` vacuums
+        them. -#}
+    {%- set options = {} -%}
+    {%- do options.update(config.get('options') or {}) -%}
+    {%- if config.get('file_format') == 'delta' -%}
+        {%- do options.update({'overwriteSchema': 'true'}) -%}
     {%- endif -%}
-    {{ return(spark__create_table_as(temporary, relation, compiled_code, language)) }}
+    {%- if options %}
+    options (
+        {%- for name, value in options.items() %}
+        {{ name }} '{{ value }}'{{ ',' if not loop.last }}
+        {%- endfor %}
+    )
+    {%- endif %}
 {%- endmacro %}

@@ -29,8 +29,18 @@
         {%- if not bronze -%}
             {{ exceptions.raise_compiler_error("record_build_state: no source " ~ source_name ~ "." ~ table_name) }}
         {%- endif -%}
+        {#- What a complete build runs, and the tables it reads from outside the project. -#}
+        {%- set project_nodes = {} -%}
+        {%- for node in graph.nodes.values() if node.resource_type in ('model', 'seed', 'snapshot', 'test') -%}
+            {%- do project_nodes.update({node.unique_id: node.resource_type}) -%}
+        {%- endfor -%}
+        {%- set sources = [] -%}
+        {%- for source in graph.sources.values() -%}
+            {%- do sources.append(source.schema ~ '.' ~ source.identifier) -%}
+        {%- endfor -%}
         {% do adapter.record_build_state(
-            bronze[0], models, statuses, invocation_args_dict.get('empty', false)
+            bronze[0], models, statuses, invocation_args_dict.get('empty', false),
+            invocation_id, flags.WHICH, project_nodes, sources
         ) %}
     {% endif %}
     {{ return('') }}
@@ -40,8 +50,18 @@
 {% macro sail_delta__monitored_batches_after(relation) %}
     {#- The relation's mark in the build state: the batch it was last built through by an
         invocation in which nothing failed. -#}
-    {%- if execute -%}
-        {{ return(adapter.built_through_mark(relation.schema ~ '.' ~ relation.identifier)) }}
-    {%- endif -%}
-    {{ return(0) }}
+    {{ return(sail_delta__built_mark(relation)) }}
+{% endmacro %}
+
+
+{% macro sail_delta__built_mark(relation) %}
+    {#- The batch the table is built through (0 before its first build). -#}
+    {{ return(adapter.built_mark(relation.schema, relation.identifier) if execute else 0) }}
+{% endmacro %}
+
+
+{% macro sail_delta__tested_through_batch() %}
+    {#- The batch through which the project's data tests passed on every row, if the project
+        has not changed since (0 before any such run): tests read later batches only. -#}
+    {{ return(adapter.tested_through_batch(invocation_id) if execute else 0) }}
 {% endmacro %}

@@ -1,0 +1,104 @@
+{#
+    Data tests read what is new. Every data test of the project once passed on every row of
+    the batches up to the one the warehouse records as tested through (weblogs.build_state),
+    with the project as it is now; a normal build then tests the rows of later batches only,
+    so its tests cost what the new batches cost. A bad batch still fails: it is later than
+    the mark, and the mark moves only when every test passed. A full check reads every row:
+    `--vars '{full_check: true}'`, `--full-refresh`, a project changed since the mark, or a
+    target that keeps no build state.
+
+    How a relation's new rows are found (the `new_rows` meta of its yml, else the default):
+    - by `ingest_batch_id` (the default where the relation has that column): later batches;
+    - by a date that follows from the row's key (`by: event_date`): every row on or after
+      the oldest date among the later batches' rows, read from the relation itself or from
+      the model named in `from`. It holds every row sharing a key with a new one, so a
+      uniqueness test still sees a new row that repeats an older key. With no new rows,
+      none (a date past any; a null bound would make the engine read every file).
+#}
+
+{% macro get_where_subquery(relation) -%}
+    {#- dbt's hook for a data test's `where` config: here it also scopes the test to the new
+        rows, unless the test says it reads no rows (meta `reads_rows: false`). -#}
+    {%- set conditions = [] -%}
+    {%- if config.get('where') -%}
+        {%- do conditions.append(config.get('where')) -%}
+    {%- endif -%}
+    {%- if (config.get('meta') or {}).get('reads_rows', true) -%}
+        {%- set scope = new_rows_scope(relation) -%}
+        {%- if scope -%}
+            {%- do conditions.append(scope) -%}
+        {%- endif -%}
+    {%- endif -%}
+    {%- if not conditions -%}
+        {{ return(relation) }}
+    {%- endif -%}
+    {%- set filtered -%}
+        (select * from {{ relation }} where {{ conditions | join(' and ') }}) dbt_subquery
+    {%- endset -%}
+    {{ return(filtered) }}
+{%- endmacro %}
+
+
+{% macro new_rows_scope(relation) %}
+    {#- The predicate selecting the relation's new rows, or '' to test every row. -#}
+    {%- set tested = tested_through_batch() -%}
+    {%- if tested == 0 -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set node = node_of_relation(relation) -%}
+    {%- if node is none -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set new_rows = node.meta.get('new_rows') or {} -%}
+    {%- if new_rows.get('by') -%}
+        {%- set source = relation -%}
+        {%- if new_rows.get('from') -%}
+            {%- set source = relation_of_model(new_rows['from']) -%}
+        {%- endif -%}
+        {{ return(new_rows['by'] ~ ' >= ' ~ oldest_new_date(new_rows['by'], source, tested)) }}
+    {%- elif 'ingest_batch_id' in node.columns -%}
+        {{ return('ingest_batch_id > ' ~ tested) }}
+    {%- endif -%}
+    {{ return('') }}
+{% endmacro %}
+
+
+{% macro is_in_new_batches(batch_column) %}
+    {#- For a singular test: true for rows of batches later than the tested mark (every row
+        on a full check). -#}
+    {%- set tested = tested_through_batch() -%}
+    {{ return(batch_column ~ ' > ' ~ tested if tested > 0 else 'true') }}
+{% endmacro %}
+
+
+{% macro oldest_new_date(date_column, relation, tested) %}
+    {#- The oldest date of the relation's rows of batches after `tested`, as a scalar
+        subquery; a date past any when there are none. -#}
+    {{ return(
+        "coalesce((select min(" ~ date_column ~ ") from " ~ relation
+        ~ " where ingest_batch_id > " ~ tested ~ "), date'9999-12-31')"
+    ) }}
+{% endmacro %}
+
+
+{% macro tested_through_batch() %}
+    {#- 0 means: test every row. -#}
+    {%- if not execute or var('full_check', false) or flags.FULL_REFRESH -%}
+        {{ return(0) }}
+    {%- endif -%}
+    {{ return(adapter.dispatch('tested_through_batch')()) }}
+{% endmacro %}
+
+
+{% macro default__tested_through_batch() %}
+    {#- Other engines keep no build state: every test reads every row. -#}
+    {{ return(0) }}
+{% endmacro %}
+
+
+{% macro relation_of_model(name) %}
+    {%- for node in graph.nodes.values() if node.resource_type == 'model' and node.name == name -%}
+        {{ return(api.Relation.create(schema=node.schema, identifier=node.alias)) }}
+    {%- endfor -%}
+    {{ exceptions.raise_compiler_error("new_rows: no model named " ~ name) }}
+{% endmacro %}
