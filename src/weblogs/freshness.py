@@ -67,7 +67,9 @@ def newest_value(location: Path, column: str) -> datetime | None:
         dataset = DeltaTable(str(location)).to_pyarrow_dataset()
     except TableNotFoundError:
         return None
-    newest = pc.max(dataset.to_table(columns=[column]).column(0)).as_py()
+    # Read on this thread: a scan's worker threads still alive when the interpreter exits
+    # abort it ("terminate called without an active exception"), after the output.
+    newest = pc.max(dataset.to_table(columns=[column], use_threads=False).column(0)).as_py()
     if newest is not None and newest.tzinfo is None:  # written as UTC without a zone
         newest = newest.replace(tzinfo=UTC)
     return newest

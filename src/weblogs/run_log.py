@@ -116,10 +116,11 @@ def table_state(location: Path) -> TableState | None:
         if maximum in files.column_names and files.column(maximum).null_count == 0:
             newest = pc.max(files.column(maximum)).as_py()
         else:
-            column = table.to_pyarrow_dataset().to_table(columns=[BATCH_COLUMN]).column(0)
+            scan = table.to_pyarrow_dataset().to_table(columns=[BATCH_COLUMN], use_threads=False)
+            column = scan.column(0)
             newest = pc.max(column).as_py()
     if rows is None:  # a file without a row count
-        rows = table.to_pyarrow_dataset().count_rows()
+        rows = table.to_pyarrow_dataset().count_rows(use_threads=False)
     commits = table.history(1)
     committed_at = (
         datetime.fromtimestamp(commits[0]["timestamp"] / 1000, UTC)
@@ -283,7 +284,8 @@ def recent_latencies(
     from deltalake.exceptions import TableNotFoundError
 
     try:
-        rows = DeltaTable(str(warehouse / schema / RUN_LOG_TABLE)).to_pyarrow_table().to_pylist()
+        dataset = DeltaTable(str(warehouse / schema / RUN_LOG_TABLE)).to_pyarrow_dataset()
+        rows = dataset.to_table(use_threads=False).to_pylist()
     except TableNotFoundError:
         return []
     found = [
