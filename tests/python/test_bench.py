@@ -192,8 +192,8 @@ def test_accounting_refuses_lines_engines_read_differently(tmp_path: Path) -> No
 
 
 def test_goals_are_met_or_not_and_name_what_is_missing() -> None:
-    def run(variant: str, seconds: float, size: int = 4_000_000, **detail: object):
-        return variants.Result(variant, "real", size, size, seconds, 2**30, 1, detail=dict(detail))
+    def run(variant: str, seconds: float, size: int = 4_000_000, rss: int = 2**30, **detail):
+        return variants.Result(variant, "real", size, size, seconds, rss, 1, detail=dict(detail))
 
     judged = {
         goal["goal"]: goal
@@ -202,6 +202,7 @@ def test_goals_are_met_or_not_and_name_what_is_missing() -> None:
                 run("pyspark", 39.0), run("duckdb", 14.7), run("cold", 12.0),
                 run("warm", 1.0), run("noop", 0.9), run("warm", 0.8, 1_000_000),
                 run("warm", 1.5, 16_000_000),
+                run("cold", 60.0, 16_000_000, rss=3 * 2**30, build_peak_rss_bytes=3 * 2**30),
             ]
         )
     }  # fmt: skip
@@ -213,6 +214,11 @@ def test_goals_are_met_or_not_and_name_what_is_missing() -> None:
     assert noop["verdict"] == "not met" and noop["measured"].startswith("7.5%")
     scaling = judged["2. +1% at 16M within 1.5x of +1% at 1M (ingest + build, real)"]
     assert scaling["verdict"] == "not met" and scaling["measured"].startswith("1.88x")
+    assert judged["2. +1% at most 10% of cold (ingest + build, real 4M)"]["verdict"] == "met"
+    assert judged["3. cold peak RSS at most 2 GiB (real 4M)"]["verdict"] == "met"
+    memory = judged["3. cold peak RSS at most 2 GiB (real 16M)"]
+    assert memory["verdict"] == "not met" and memory["measured"].startswith("3.00 GiB")
+    assert "build 3.00" in memory["measured"]
     missing = judged["1. cold at least 3x faster than the lab's code (generated 2M)"]
     assert missing["verdict"] == "not met" and missing["measured"].startswith("not measured")
 
