@@ -3,6 +3,8 @@ holds exactly what a full rebuild makes of the same input."""
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -92,3 +94,31 @@ def test_incremental_marts_equal_a_full_rebuild_through_replays_late_data_and_a_
     renamed = table_digests(project_copy)
     project_copy.weblogs("build", "--vars", LOW_COVERAGE, "--full-refresh")
     assert table_digests(project_copy) == renamed
+
+    # A batch not yet tested, its network_filter rows spoiled between its run and its tests:
+    # the comparison, scoped to that batch, reports the changed row and the missing one.
+    from deltalake import DeltaTable
+
+    later = write_log(logs / "later.log", 200, seed=23, start=datetime(2031, 1, 1, tzinfo=UTC))
+    project_copy.weblogs("ingest", str(later), "--settle-seconds", "0")
+    project_copy.dbt("run", "--vars", LOW_COVERAGE)
+    spoiled, removed = (
+        row["request_id"]
+        for row in scalar_rows(
+            project_copy,
+            "select request_id from weblogs.network_filter"
+            " where event_date >= date'2031-01-01' order by request_id limit 2",
+        )
+    )
+    network_filter = DeltaTable(str(project_copy.warehouse / "weblogs" / "network_filter"))
+    network_filter.update(
+        predicate=f"request_id = '{spoiled}'", updates={"status_description": "'Spoiled'"}
+    )
+    network_filter.delete(f"request_id = '{removed}'")
+    tested = project_copy.dbt(
+        "test", "--select", "assert_network_filter_holds_the_qualifying_requests",
+        "--vars", LOW_COVERAGE, check=False,
+    )  # fmt: skip
+    assert tested.returncode == 1 and "Got 2 results" in tested.stdout
+    # Scoped: it read the rows from the oldest date of the batches after the tested mark.
+    assert re.search(r"where ingest_batch_id > \d+\), date'9999-12-31'\)", project_copy.dbt_log())
