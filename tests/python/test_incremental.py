@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from test_pipeline import LOW_COVERAGE, scalar_rows
+from test_pipeline import LOW_COVERAGE, checksums, scalar_rows
 
 from conftest import Project
 from weblogs.generate import write_log
@@ -26,15 +26,7 @@ SEED = Path("seeds") / "http_status_codes.csv"
 
 
 def table_digests(project: Project) -> dict[str, tuple[int, int]]:
-    """Row count and an order-independent hash of every row, per table."""
-    digests = {}
-    for table in TABLES:
-        row = scalar_rows(
-            project,
-            f"select count(*) as n, sum(xxhash64(to_json(struct(*)))) as h from {table}",
-        )[0]
-        digests[table] = (row["n"], row["h"])
-    return digests
+    return checksums(project, TABLES)
 
 
 def land_and_build(project: Project, *logs: Path) -> None:

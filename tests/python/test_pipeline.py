@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -36,10 +37,10 @@ def count(project: Project, table: str) -> int:
     return scalar_rows(project, f"select count(*) as n from {table}")[0]["n"]
 
 
-def checksums(project: Project) -> dict[str, tuple[int, int]]:
+def checksums(project: Project, tables: Sequence[str] = TABLES) -> dict[str, tuple[int, int]]:
     """Row count and an order-independent hash of every row, per table."""
     sums = {}
-    for table in TABLES:
+    for table in tables:
         row = scalar_rows(
             project,
             f"select count(*) as n, sum(xxhash64(to_json(struct(*)))) as h from {table}",
