@@ -22,6 +22,8 @@ from typing import Any
 
 # What a build reads from the project folder; analyses, docs and target/ are not built.
 PROJECT_PATHS = ("dbt_project.yml", "models", "macros", "seeds", "tests", "python_udfs")
+# Under tests/, the pytest suite and its fixtures are not dbt's: editing them changes no table.
+NOT_BUILT = ("tests/python", "tests/fixtures")
 ADAPTER_INCLUDES = ("sail_delta", "session_functions")
 VERSIONED = ("weblogs", "dbt-core", "dbt-spark", "dbt-sail", "pysail")
 
@@ -33,6 +35,8 @@ def _files(root: Path, relative: str) -> Iterator[Path]:
     elif path.is_dir():
         for found in sorted(path.rglob("*")):
             parts = found.relative_to(root).parts
+            if any("/".join(parts).startswith(f"{skipped}/") for skipped in NOT_BUILT):
+                continue
             if found.is_file() and not any(part.startswith((".", "__")) for part in parts):
                 yield found
 
