@@ -9,6 +9,7 @@ import pytest
 from test_pipeline import LOW_COVERAGE
 
 from conftest import Project
+from weblogs.fingerprint import project_fingerprint
 from weblogs.generate import write_log
 from weblogs.up_to_date import vars_only
 
@@ -27,6 +28,23 @@ def test_only_vars_may_accompany_a_skipped_build() -> None:
     assert vars_only(["--vars={a: 1}"]) == {"a": 1}
     for args in (["--full-refresh"], ["-s", "network_filter"], ["--vars", "{a"], ["--vars"]):
         assert vars_only(args) is None
+
+
+def test_the_fingerprint_covers_dbt_tests_but_not_the_pytest_suite(tmp_path: Path) -> None:
+    (tmp_path / "dbt_project.yml").write_text("name: p\n")
+    for relative in ("tests/a.sql", "tests/python/test_x.py", "tests/fixtures/bad.log"):
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_text("1\n")
+
+    def fingerprint() -> str:
+        return project_fingerprint(tmp_path, "local", {}, {})
+
+    before = fingerprint()
+    (tmp_path / "tests/python/test_x.py").write_text("2\n")
+    (tmp_path / "tests/fixtures/bad.log").write_text("2\n")
+    assert fingerprint() == before
+    (tmp_path / "tests/a.sql").write_text("2\n")
+    assert fingerprint() != before
 
 
 @pytest.mark.e2e
