@@ -117,7 +117,8 @@ class Runner:
     stop: StopFlag = field(default_factory=StopFlag)
     report: RunReport = field(default_factory=RunReport)
     bronze: DeltaBronze | None = None
-    # Whether each build records the build state itself (dbt on the embedded engine does).
+    # Whether each build records the build state itself (dbt on the local and spark targets
+    # does).
     build_records_state: bool = True
 
     def __post_init__(self) -> None:

@@ -11,7 +11,7 @@ from dbt.adapters.sail.impl import SailAdapter
 
 from dbt.adapters.sail_delta.connections import SailDeltaConnectionManager
 from dbt.adapters.session_functions.impl import SessionFunctionsAdapter
-from weblogs import build_state, catalog, engine, raw_layer, run_log
+from weblogs import catalog, engine, raw_layer, run_log
 
 logger = AdapterLogger("SailDelta")
 
@@ -120,23 +120,7 @@ class SailDeltaAdapter(SessionFunctionsAdapter, SailAdapter):
             logger.info(f"created the raw layer empty, as nothing has landed yet: {names}")
         return ""
 
-    @available
-    def record_build_state(
-        self, bronze_id: str, models: list[dict], statuses: dict[str, str], empty: bool
-    ) -> int:
-        """Record the batch the warehouse is built through after this invocation."""
-
-        def newest_batch(model: build_state.Model) -> int:
-            state = run_log.table_state(self._warehouse() / model.relation.replace(".", "/", 1))
-            return (state.newest_batch if state else None) or 0
-
-        return build_state.record_invocation(
-            self._warehouse(),
-            bronze_id,
-            [
-                build_state.Model(**{**model, "depends_on": tuple(model["depends_on"])})
-                for model in models
-            ],
-            build_state.Invocation(statuses=dict(statuses), empty=bool(empty)),
-            newest_batch,
-        )
+    def _newest_batch(self, relation: str) -> int:
+        """The newest ingest batch in a table, from its Delta files in the warehouse."""
+        state = run_log.table_state(self._warehouse() / relation.replace(".", "/", 1))
+        return (state.newest_batch if state else None) or 0

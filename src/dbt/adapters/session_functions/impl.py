@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from importlib import import_module
+from pathlib import Path
 
 from dbt.adapters.base.meta import available
 from dbt.adapters.base.relation import AdapterTrackingRelationInfo
@@ -12,7 +13,7 @@ from dbt.adapters.spark.impl import SparkAdapter
 
 from dbt.adapters import __about__ as about
 from dbt.adapters.session_functions.relation import SessionFunctionRelation
-from weblogs import catalog
+from weblogs import build_state, catalog
 
 
 class SessionFunctionsAdapter(SparkAdapter):
@@ -37,6 +38,14 @@ class SessionFunctionsAdapter(SparkAdapter):
     def _session(self):  # pyspark is imported lazily, so no return annotation
         """The Spark Connect session dbt's statements run in."""
 
+    @abstractmethod
+    def _warehouse(self) -> Path:
+        """The warehouse folder that keeps the build state."""
+
+    @abstractmethod
+    def _newest_batch(self, relation: str) -> int:
+        """The newest ingest batch a table (schema.alias) holds; 0 if none."""
+
     def _keep_function(self, definition: catalog.FunctionDefinition) -> None:
         """Keep a registered function beyond this session; here the session is all there is."""
 
@@ -52,3 +61,19 @@ class SessionFunctionsAdapter(SparkAdapter):
         catalog.register_function(self._session(), definition)
         self._keep_function(definition)
         return name
+
+    @available
+    def record_build_state(
+        self, bronze_id: str, models: list[dict], statuses: dict[str, str], empty: bool
+    ) -> int:
+        """Record the batch the warehouse is built through after this invocation."""
+        return build_state.record_invocation(
+            self._warehouse(),
+            bronze_id,
+            [
+                build_state.Model(**{**model, "depends_on": tuple(model["depends_on"])})
+                for model in models
+            ],
+            build_state.Invocation(statuses=dict(statuses), empty=bool(empty)),
+            lambda model: self._newest_batch(model.relation),
+        )

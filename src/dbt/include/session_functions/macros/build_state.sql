@@ -1,9 +1,10 @@
 {#
     The batch the models are built through, recorded after every invocation on the embedded
-    engine (see weblogs/build_state.py).
+    engine and on Apache Spark (see weblogs/build_state.py); each adapter says how to read
+    the newest batch a table holds.
 #}
 
-{% macro sail_delta__record_build_state(results, source_name, table_name) %}
+{% macro session_functions__record_build_state(results, source_name, table_name) %}
     {#- on-run-end: every model with its inputs, and the status of every node that ran. -#}
     {% if execute %}
         {%- set bronze = [] -%}

@@ -1,8 +1,9 @@
 {#
-    The merge strategy on Sail (Delta). dbt-spark's MERGE always updates matched rows. Log
-    rows are immutable: a replayed line is the same request, so the row first stored is kept
-    untouched (no file is rewritten for it) when the model sets `skip_matched_step: true`,
-    the same config dbt-databricks reads.
+    The merge strategy on Delta, for both adapters (Sail, and Apache Spark with Delta Lake):
+    this plugin sits in both chains, before the engine's, so one macro serves both.
+    dbt-spark's MERGE always updates matched rows. Log rows are immutable: a replayed line is
+    the same request, so the row first stored is kept untouched (no file is rewritten for it)
+    when the model sets `skip_matched_step: true`, the same config dbt-databricks reads.
 
     `merge_lower_bound_column` bounds the target rows the merge reads: only those at or after
     the oldest value of that column among the incoming rows (merge_lower_bound_predicate, a
@@ -11,7 +12,7 @@
     identifies the line, the line its time), so no match is ever missed, and a late file
     simply widens the scan to its own oldest day instead of being dropped.
 #}
-{% macro sail_delta__get_merge_sql(target, source, unique_key, dest_columns, incremental_predicates) %}
+{% macro session_functions__get_merge_sql(target, source, unique_key, dest_columns, incremental_predicates) %}
     {%- set predicates = [] if incremental_predicates is none else [] + incremental_predicates -%}
     {%- set unique_keys = [unique_key] if unique_key is string else (unique_key or []) -%}
     {%- for key in unique_keys -%}
