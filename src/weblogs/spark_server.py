@@ -13,17 +13,16 @@ cannot do.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import sys
 import time
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from weblogs import spark_cluster, spark_jars
+from weblogs.file_lock import exclusive
 from weblogs.spark_processes import (
     HOST,
     SparkServerError,
@@ -128,21 +127,12 @@ def status(warehouse: Path) -> ServerState | None:
     return state
 
 
-@contextlib.contextmanager
-def _jar_cache_lock(using_cache: bool) -> Iterator[None]:
+def _jar_cache_lock(using_cache: bool) -> contextlib.AbstractContextManager[None]:
     """One Ivy resolution at a time in the shared jar cache: two starts copying the same
     jars into its jars/ folder at once could leave a broken one for both."""
     if not using_cache:
-        yield
-        return
-    folder = spark_jars.cache_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / ".resolve.lock", "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+        return contextlib.nullcontext()
+    return exclusive(spark_jars.cache_dir() / ".resolve.lock")
 
 
 def start(

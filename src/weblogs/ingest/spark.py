@@ -68,10 +68,6 @@ def raw_table_ddl(raw_schema: str) -> str:
     return table_ddl(raw_schema, RAW_TABLE, RAW_SCHEMA)
 
 
-def is_missing_table(error: Exception) -> bool:
-    return "TABLE_OR_VIEW_NOT_FOUND" in str(error)
-
-
 class SparkBronze(Bronze):
     """Bronze and its ledger as Delta tables of a Spark Connect session. `create` makes the
     schema and both tables where they are missing (a reader such as `weblogs status` does
@@ -101,14 +97,9 @@ class SparkBronze(Bronze):
 
     def load_ledger(self) -> Ledger:
         """The ledger table, completed from bronze if a crash fell between the two commits."""
-        try:
-            ledger = Ledger.from_rows(
-                self.spark.table(self._name(LEDGER_TABLE)).toArrow().to_pylist()
-            )
-        except Exception as error:
-            if not is_missing_table(error):
-                raise
+        if not self._exists(LEDGER_TABLE):
             return Ledger()
+        ledger = Ledger.from_rows(self.spark.table(self._name(LEDGER_TABLE)).toArrow().to_pylist())
         committed = self.committed_batch_id()
         if committed > ledger.last_batch_id:
             repaired = entries_from_commits(
@@ -124,15 +115,18 @@ class SparkBronze(Bronze):
     def committed_batch_id(self) -> int:
         """The newest batch in bronze. Its rows and its transaction commit together, and a
         batch always has rows, so this is the transaction's version."""
-        try:
-            row = self.spark.sql(
-                f"select coalesce(max(ingest_batch_id), 0) as batch_id from {self._name(RAW_TABLE)}"
-            ).collect()[0]
-        except Exception as error:
-            if not is_missing_table(error):
-                raise
+        if not self._exists(RAW_TABLE):
             return 0
+        row = self.spark.sql(
+            f"select coalesce(max(ingest_batch_id), 0) as batch_id from {self._name(RAW_TABLE)}"
+        ).collect()[0]
         return int(row["batch_id"])
+
+    def _exists(self, table: str) -> bool:
+        """Asked before reading (rather than catching the error): pyspark logs every failed
+        query as an ERROR line, which a reader such as `weblogs status` must not print
+        before anything was ingested."""
+        return self.spark.catalog.tableExists(f"{self.raw_schema}.{table}")
 
     def _carried(self, limit: int) -> list[str | None]:
         """The commit metadata of bronze's newest commits."""
