@@ -5,6 +5,6 @@
 
 
 {% macro default__record_build_state(results, source_name, table_name) %}
-    {#- Other engines: `weblogs run` records the batch it built (weblogs.build_state). -#}
+    {#- Databricks: weblogs keeps no build state there. -#}
     {{ return('') }}
 {% endmacro %}

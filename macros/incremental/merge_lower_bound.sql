@@ -1,9 +1,9 @@
 {#
-    Project logic of the merge models, called by the adapter's merge (sail_delta__get_merge_sql)
-    when a model sets `merge_lower_bound_column`: the bound on the target rows the merge reads,
-    and the late-arrival log against var('late_arrival_lookback_days'). It lives here, beside
-    the other incremental helpers, because the watermark and what counts as late belong to
-    this project, not to an engine.
+    Project logic of the merge models, called by the adapters' shared merge
+    (session_functions__get_merge_sql) when a model sets `merge_lower_bound_column`: the
+    bound on the target rows the merge reads, and the late-arrival log against
+    var('late_arrival_lookback_days'). It lives here, beside the other incremental helpers,
+    because the watermark and what counts as late belong to this project, not to an engine.
 #}
 {% macro merge_lower_bound_predicate(target, source, column) %}
     {#- `DBT_INTERNAL_DEST.<column> >= <oldest incoming value>`, or `false` when nothing comes

@@ -2,9 +2,9 @@
 
 `weblogs status` compares it with bronze, and `weblogs run` builds first when bronze is
 ahead of it (a run stopped between landing a batch and building it). It belongs to the
-warehouse, not to a command: on the embedded target every dbt invocation records it from
-its on-run-end hook (through the sail_delta adapter), so `dbt build`, `weblogs build` and
-`weblogs run` all keep it. On other targets `weblogs run` records the batch it built.
+warehouse, not to a command: on the embedded and spark targets every dbt invocation
+records it from its on-run-end hook (through the adapters' shared base), so `dbt build`,
+`weblogs build` and `weblogs run` all keep it.
 
 "Built through batch N" means every table fed from bronze holds what bronze held through
 batch N. Views read through and need nothing; each stored table has a mark:
@@ -139,8 +139,8 @@ def _mark(state: dict, relation: str) -> int:
 
 
 def record_built_through(warehouse: Path, batch_id: int) -> None:
-    """Record a build through `batch_id` of every table (`weblogs run` off the embedded
-    engine, where dbt does not record it)."""
+    """Record a build through `batch_id` of every table (`weblogs run` on a target whose
+    dbt does not record it)."""
     _write(warehouse, batch_id, None)
 
 

@@ -18,15 +18,20 @@ class TableCompaction:
     table: str
     files_before: int
     files_after: int
-    files_on_disk_before: int
-    files_on_disk_after: int
+    # None where the table's folder is not visible from here (a remote Spark's storage).
+    files_on_disk_before: int | None
+    files_on_disk_after: int | None
     rows: int
 
     def summary(self) -> str:
-        return (
+        text = (
             f"{self.table}: {self.rows:,} rows; files in the current version "
-            f"{self.files_before} -> {self.files_after}; data files on disk "
-            f"{self.files_on_disk_before} -> {self.files_on_disk_after}"
+            f"{self.files_before} -> {self.files_after}"
+        )
+        if self.files_on_disk_before is None or self.files_on_disk_after is None:
+            return text + "; data files on disk: not visible from this machine"
+        return text + (
+            f"; data files on disk {self.files_on_disk_before} -> {self.files_on_disk_after}"
         )
 
 

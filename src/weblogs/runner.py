@@ -119,7 +119,8 @@ class Runner:
     stop: StopFlag = field(default_factory=StopFlag)
     report: RunReport = field(default_factory=RunReport)
     bronze: DeltaBronze | None = None
-    # Whether each build records the build state itself (dbt on the embedded engine does).
+    # Whether each build records the build state itself (dbt on the local and spark targets
+    # does).
     build_records_state: bool = True
     # Why a build would have nothing to do (weblogs.up_to_date), or None: then it builds.
     nothing_new: Callable[[], str | None] = lambda: None

@@ -1,10 +1,13 @@
-"""A local Apache Spark Connect server, from the Spark that ships inside the pyspark package.
+"""A local Apache Spark Connect server with Delta Lake, from the Spark inside the pyspark package.
 
 `weblogs spark-server start` runs `spark-submit --class ...SparkConnectServer` in the
-background, bound to 127.0.0.1 only, with its tables (parquet) and its Hive metastore (Derby)
-in `<warehouse>/_spark/`, so they outlive a restart. Spark Connect rather than the Thrift
-server: a Python UDF can be registered from a Spark Connect client (the server runs it in
-Python workers of this interpreter), which the Thrift server's SQL-only protocol cannot do.
+background, bound to 127.0.0.1 only, with Delta's jars (weblogs.spark_jars) and its tables
+and Hive metastore (Derby) in `<warehouse>/_spark/`, so they outlive a restart. In local
+mode the server runs every task itself; with `--cluster N` it is the driver of a standalone
+cluster of N workers started beside it (weblogs.spark_cluster). Spark Connect rather than
+the Thrift server: a Python UDF can be registered from a Spark Connect client (the server
+runs it in Python workers of this interpreter), which the Thrift server's SQL-only protocol
+cannot do.
 """
 
 from __future__ import annotations
@@ -12,32 +15,39 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
-import signal
-import socket
-import subprocess
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from weblogs import spark_cluster, spark_jars
+from weblogs.file_lock import exclusive
+from weblogs.spark_processes import (
+    HOST,
+    SparkServerError,
+    environment,
+    free_port,
+    is_listening,
+    java_binary,
+    launch,
+    log_tail,
+    runs,
+    spark_home,
+    stop_group,
+)
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 SERVER_CLASS = "org.apache.spark.sql.connect.service.SparkConnectServer"
-HOST = "127.0.0.1"
 DEFAULT_PORT = 15002
 HOST_ENV = "WEBLOGS_SPARK_HOST"
 PORT_ENV = "WEBLOGS_SPARK_PORT"
 SERVER_DIR = "_spark"
 STATE_FILE = "server.json"
 START_TIMEOUT_SECONDS = 300
-STOP_TIMEOUT_SECONDS = 60
-
-
-class SparkServerError(RuntimeError):
-    """The server cannot be started, reached or stopped; the message says why."""
+LOCAL_MASTER = "local[*]"
 
 
 @dataclass(frozen=True)
@@ -46,74 +56,36 @@ class ServerState:
     host: str
     port: int
     log: str
+    master: str = LOCAL_MASTER
+    cluster: list[dict] = field(default_factory=list)  # spark_cluster.ClusterProcess fields
 
     @property
     def url(self) -> str:
         return f"sc://{self.host}:{self.port}"
+
+    def cluster_processes(self) -> list[spark_cluster.ClusterProcess]:
+        return [spark_cluster.ClusterProcess(**process) for process in self.cluster]
 
 
 def server_dir(warehouse: Path) -> Path:
     return warehouse / SERVER_DIR
 
 
-def spark_home() -> Path:
-    import pyspark
-
-    home = Path(pyspark.__file__).resolve().parent
-    if not (home / "bin" / "spark-submit").is_file():
-        raise SparkServerError(f"pyspark at {home} has no bin/spark-submit")
-    return home
-
-
-def java_binary() -> str:
-    java_home = os.environ.get("JAVA_HOME")
-    if java_home and (Path(java_home) / "bin" / "java").is_file():
-        return str(Path(java_home) / "bin" / "java")
-    found = shutil.which("java")
-    if not found:
-        raise SparkServerError(
-            "Apache Spark needs Java 17 or newer and no `java` was found: install a JDK "
-            "(e.g. `apt-get install openjdk-17-jre-headless`) or set JAVA_HOME"
-        )
-    return found
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
-
-
-def is_listening(host: str, port: int, timeout: float = 1.0) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=timeout):
-            return True
-    except OSError:
-        return False
-
-
 def is_alive(pid: int) -> bool:
-    """True while the process runs and is a Spark Connect server: a stale state file whose
-    pid now belongs to another program must never lead to signalling that program."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return False
-    cmdline = Path(f"/proc/{pid}/cmdline")
-    if cmdline.exists():
-        try:
-            return SERVER_CLASS.encode() in cmdline.read_bytes()
-        except OSError:
-            return False
-    return True
+    return runs(pid, SERVER_CLASS)
 
 
-def submit_command(home: Path, port: int, data_dir: Path) -> list[str]:
-    """spark-submit of the Spark Connect server: loopback only, state under data_dir."""
+def submit_command(
+    home: Path,
+    port: int,
+    data_dir: Path,
+    master: str = LOCAL_MASTER,
+    settings: dict[str, str] | None = None,
+) -> list[str]:
+    """spark-submit of the Spark Connect server: loopback only, state under data_dir, Delta
+    as the catalog's table format; `settings` are further (or overriding) --conf pairs."""
     metastore = data_dir / "metastore_db"
-    settings = {
+    conf = {
         "spark.connect.grpc.binding.address": HOST,
         "spark.connect.grpc.binding.port": str(port),
         "spark.driver.host": HOST,
@@ -128,19 +100,14 @@ def submit_command(home: Path, port: int, data_dir: Path) -> list[str]:
         "spark.sql.session.timeZone": "UTC",
         # A laptop's data: a few shuffle partitions, not Spark's 200.
         "spark.sql.shuffle.partitions": "4",
+        **spark_jars.SETTINGS,
+        **(settings or {}),
     }
-    command = [
-        str(home / "bin" / "spark-submit"),
-        "--class",
-        SERVER_CLASS,
-        "--name",
-        "weblogs",
-        "--master",
-        "local[*]",
-        "--driver-memory",
-        "2g",
-    ]
-    for key, value in settings.items():
+    # The cluster's driver needs less than a local-mode server, which also runs every task.
+    memory = "2g" if master == LOCAL_MASTER else "1g"
+    command = [str(home / "bin" / "spark-submit"), "--class", SERVER_CLASS, "--name", "weblogs"]
+    command += ["--master", master, "--driver-memory", memory]
+    for key, value in conf.items():
         command += ["--conf", f"{key}={value}"]
     return command
 
@@ -160,22 +127,32 @@ def status(warehouse: Path) -> ServerState | None:
     return state
 
 
-def log_tail(path: Path, lines: int = 20) -> str:
-    if not path.is_file():
-        return ""
-    return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+def _jar_cache_lock(using_cache: bool) -> contextlib.AbstractContextManager[None]:
+    """One Ivy resolution at a time in the shared jar cache: two starts copying the same
+    jars into its jars/ folder at once could leave a broken one for both."""
+    if not using_cache:
+        return contextlib.nullcontext()
+    return exclusive(spark_jars.cache_dir() / ".resolve.lock")
 
 
 def start(
-    warehouse: Path, port: int = DEFAULT_PORT, timeout: float = START_TIMEOUT_SECONDS
+    warehouse: Path,
+    port: int = DEFAULT_PORT,
+    timeout: float = START_TIMEOUT_SECONDS,
+    *,
+    workers: int = 0,
+    jars: Path | None = None,
+    settings: dict[str, str] | None = None,
 ) -> ServerState:
     """Start the server for this warehouse (or return the one already running) and wait
-    until it accepts connections. port 0 picks a free port."""
+    until it accepts connections. port 0 picks a free port; workers > 0 starts a standalone
+    cluster of that many workers first; jars names a folder of Delta jars (offline)."""
     running = status(warehouse)
     if running is not None:
         return running
     java = java_binary()
     home = spark_home()
+    jar_arguments = spark_jars.submit_arguments(jars)
     if port == 0:
         port = free_port()
     elif is_listening(HOST, port):
@@ -185,70 +162,61 @@ def start(
         )
     data_dir = server_dir(warehouse)
     data_dir.mkdir(parents=True, exist_ok=True)
-    log_path = data_dir / "server.log"
-    environment = {
-        **os.environ,
-        "SPARK_HOME": str(home),
-        "JAVA_HOME": os.environ.get("JAVA_HOME") or str(Path(java).resolve().parents[1]),
-        # UDFs run in Python workers of the server: this interpreter has pandas and pyarrow.
-        "PYSPARK_PYTHON": sys.executable,
-        "SPARK_LOCAL_IP": HOST,
-    }
-    with open(log_path, "ab") as log:
-        process = subprocess.Popen(
-            submit_command(home, port, data_dir),
-            cwd=data_dir,
-            env=environment,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    state = ServerState(pid=process.pid, host=HOST, port=port, log=str(log_path))
-    (data_dir / STATE_FILE).write_text(json.dumps(asdict(state)), encoding="utf-8")
+    env = environment(home, java, data_dir, sys.executable)
     deadline = time.monotonic() + timeout
+    master, cluster = LOCAL_MASTER, []
+    if workers:
+        master, cluster = spark_cluster.start(home, env, data_dir, workers, timeout)
+    conf = {**(spark_cluster.driver_settings(workers) if workers else {}), **(settings or {})}
+    command = submit_command(home, port, data_dir, master, conf)
+    command[1:1] = jar_arguments  # spark-submit's options before --class
+    log_path = data_dir / "server.log"
+    try:
+        with _jar_cache_lock(jars is None):
+            process = launch(command, env, data_dir, log_path)
+            state = ServerState(
+                process.pid, HOST, port, str(log_path), master, [asdict(p) for p in cluster]
+            )
+            (data_dir / STATE_FILE).write_text(json.dumps(asdict(state)), encoding="utf-8")
+            _wait_listening(process, state, deadline)
+    except BaseException:
+        stop(warehouse)
+        spark_cluster.stop(cluster)
+        raise
+    return state
+
+
+def _wait_listening(process, state: ServerState, deadline: float) -> None:
+    log_path = Path(state.log)
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            (data_dir / STATE_FILE).unlink(missing_ok=True)
+            tail = log_tail(log_path, 60)
+            unresolved = spark_jars.resolution_error(tail)
+            if unresolved:
+                raise SparkServerError(f"{unresolved} (log: {log_path})")
             raise SparkServerError(
                 f"the Spark Connect server exited with code {process.returncode}; "
                 f"last lines of {log_path}:\n{log_tail(log_path)}"
             )
-        if is_listening(HOST, port):
-            return state
+        if is_listening(HOST, state.port):
+            return
         time.sleep(0.5)
-    stop(warehouse)
     raise SparkServerError(
-        f"the Spark Connect server did not listen on {HOST}:{port} within {timeout:.0f} s; "
+        f"the Spark Connect server did not listen on {HOST}:{state.port} in time; "
         f"last lines of {log_path}:\n{log_tail(log_path)}"
     )
 
 
-def stop(warehouse: Path, timeout: float = STOP_TIMEOUT_SECONDS) -> bool:
-    """Stop the server of this warehouse (its whole process group); False if none ran."""
+def stop(warehouse: Path) -> bool:
+    """Stop the server of this warehouse (its whole process group), then its cluster's
+    workers and master; False if none ran."""
     state = read_state(warehouse)
     if state is None:
         return False
-    state_path = server_dir(warehouse) / STATE_FILE
-    if not is_alive(state.pid):
-        state_path.unlink(missing_ok=True)
-        return False
-    os.killpg(state.pid, signal.SIGTERM)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and is_alive(state.pid):
-        _reap(state.pid)
-        time.sleep(0.2)
-    if is_alive(state.pid):
-        os.killpg(state.pid, signal.SIGKILL)
-    _reap(state.pid)
-    state_path.unlink(missing_ok=True)
-    return True
-
-
-def _reap(pid: int) -> None:
-    """Collect the exit status when the server is a child of this process."""
-    with contextlib.suppress(ChildProcessError):
-        os.waitpid(pid, os.WNOHANG)
+    stopped = stop_group(state.pid, SERVER_CLASS)
+    spark_cluster.stop(state.cluster_processes())
+    (server_dir(warehouse) / STATE_FILE).unlink(missing_ok=True)
+    return stopped
 
 
 def configured_address(warehouse: Path) -> tuple[str, int]:

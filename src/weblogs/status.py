@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,12 +13,16 @@ from pathlib import Path
 from weblogs.build_state import built_through
 from weblogs.freshness import Freshness, Thresholds, measure
 from weblogs.ingest import (
+    Bronze,
+    DeltaBronze,
     Limits,
     landing_offers,
-    load_ledger,
     nothing_new,
 )
 from weblogs.run_log import Latency, percentile, recent_latencies
+
+# Rows of a table of the models' schema, None when it does not exist.
+RowCount = Callable[[str], int | None]
 
 # Row counts shown for these tables of the models' schema when they exist.
 COUNTED_TABLES = ("int_access_requests_deduplicated", "access_log_quarantine", "network_filter")
@@ -118,19 +123,38 @@ def _age(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
+def delta_row_count(warehouse: Path, models_schema: str) -> RowCount:
+    """Rows of the embedded engine's tables, read from their Delta logs."""
+
+    def count(table: str) -> int | None:
+        from deltalake import DeltaTable
+        from deltalake.exceptions import TableNotFoundError
+
+        try:
+            return DeltaTable(str(warehouse / models_schema / table)).count()
+        except TableNotFoundError:
+            return None
+
+    return count
+
+
 def collect(
     warehouse: Path,
     raw_schema: str,
     landing: Path | None,
     models_schema: str = "weblogs",
     thresholds: Thresholds | None = None,
+    *,
+    bronze: Bronze | None = None,
+    row_count: RowCount | None = None,
 ) -> Status:
-    from deltalake import DeltaTable
-    from deltalake.exceptions import TableNotFoundError
-
+    """The status of a warehouse; `bronze` and `row_count` read another engine's tables
+    (default: the embedded engine's Delta tables in the warehouse folder)."""
     status = Status(warehouse=warehouse, landing=landing)
     status.built_through = built_through(warehouse)
-    ledger = load_ledger(warehouse, raw_schema) if warehouse.is_dir() else None
+    if bronze is None and warehouse.is_dir():
+        bronze = DeltaBronze(warehouse, raw_schema)
+    ledger = bronze.load_ledger() if bronze is not None else None
     if ledger is not None:
         # Loading completed the ledger from bronze: its newest batch is bronze's.
         status.last_batch = ledger.last_batch_id
@@ -152,9 +176,9 @@ def collect(
         status.thresholds = thresholds
         status.freshness = measure(warehouse, raw_schema, thresholds)
     status.latencies = recent_latencies(warehouse, models_schema, LATENCY_TABLE)
+    row_count = row_count or delta_row_count(warehouse, models_schema)
     for table in COUNTED_TABLES:
-        try:
-            status.table_rows[table] = DeltaTable(str(warehouse / models_schema / table)).count()
-        except TableNotFoundError:
-            continue
+        rows = row_count(table)
+        if rows is not None:
+            status.table_rows[table] = rows
     return status

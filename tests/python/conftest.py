@@ -40,6 +40,8 @@ class Project:
     warehouse: Path
     workdir: Path
     project_dir: Path = PROJECT_DIR
+    # Seconds a command may take before the test fails.
+    timeout: float = 600
 
     def env(self) -> dict[str, str]:
         return {
@@ -54,8 +56,9 @@ class Project:
 
     def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
-            args, cwd=self.workdir, env=self.env(), capture_output=True, text=True, timeout=600
-        )
+            args, cwd=self.workdir, env=self.env(), capture_output=True, text=True,
+            timeout=self.timeout,
+        )  # fmt: skip
         if check and result.returncode != 0:
             raise AssertionError(
                 f"{' '.join(args)} exited {result.returncode}\n{result.stdout}\n{result.stderr}"

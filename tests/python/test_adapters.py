@@ -51,10 +51,12 @@ def test_both_adapters_put_the_shared_plugin_before_their_engine(chains) -> None
     assert chains["databricks"] == ["databricks", "spark"]
 
 
-def test_function_materialization_and_udf_hook_are_written_once(chains) -> None:
+def test_function_materialization_udf_hook_and_merge_are_written_once(chains) -> None:
     wanted = {
         "materialization_function_session_functions",
         "session_functions__register_python_udfs",
+        # Both adapters write Delta: one MERGE (matched keys skipped, bounded by date).
+        "session_functions__get_merge_sql",
     }
     holders = {
         path.name

@@ -118,6 +118,35 @@ def test_spark_target_without_a_server_says_how_to_start_one(
     assert "weblogs spark-server start" in error
 
 
+@pytest.mark.parametrize("command", ["status", "compact"])
+def test_status_and_compact_name_the_targets_they_work_on(tmp_path: Path, capsys, command) -> None:
+    code = main(["--warehouse", str(tmp_path), "--target", "databricks", command])
+    assert code == 2
+    assert capsys.readouterr().err == (
+        f"weblogs: weblogs {command} works on the local and spark targets' Delta tables; "
+        "target databricks is databricks\n"
+    )
+
+
+def test_an_offline_jars_folder_without_delta_is_one_line(tmp_path: Path, capsys) -> None:
+    (tmp_path / "jars").mkdir()
+    (tmp_path / "jars" / "other.jar").write_bytes(b"")
+    code = main(
+        ["--warehouse", str(tmp_path), "spark-server", "start", "--jars", f"{tmp_path}/jars"]
+    )
+    assert code == 2
+    error = capsys.readouterr().err
+    assert error.startswith(f"weblogs: {tmp_path}/jars lacks the Delta Lake jars delta-spark_4.2")
+    assert len(error.strip().splitlines()) == 1
+    assert not (tmp_path / "_spark" / "server.json").exists()
+
+
+def test_start_options_belong_to_start(tmp_path: Path, capsys) -> None:
+    code = main(["--warehouse", str(tmp_path), "spark-server", "stop", "--cluster", "2"])
+    assert code == 2
+    assert "options of `spark-server start`" in capsys.readouterr().err
+
+
 def test_spark_server_needs_java(tmp_path: Path, capsys, monkeypatch) -> None:
     monkeypatch.delenv("JAVA_HOME", raising=False)
     monkeypatch.setenv("PATH", str(tmp_path))  # no java on it
@@ -263,6 +292,8 @@ def test_sizes(text: str, size: int) -> None:
         ["run", "--retain-hours", "inf"],
         ["generate", "--out", "x", "--lines", "-5"],
         ["spark-server", "start", "--port", "70000"],
+        ["spark-server", "start", "--cluster", "-1"],
+        ["spark-server", "start", "--conf", "spark.driver.memory"],
     ],
 )
 def test_bad_values_are_usage_errors(argv: list[str], capsys) -> None:

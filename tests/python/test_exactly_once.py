@@ -55,11 +55,15 @@ def arrive(landing: Path, round_number: int, rng: random.Random) -> None:
 
 
 def check_exactly_once(warehouse: Path, landing: Path) -> int:
-    """Each file's lines are in bronze once; a copy and its original share one set of
-    line numbers (whichever was read first lands a line, the other continues after it)."""
     rows = DeltaTable(str(raw_table_path(warehouse, "weblogs_raw"))).to_pyarrow_table(
         columns=["source_file", "line_number", "line"]
     )
+    return check_rows_exactly_once(rows, landing)
+
+
+def check_rows_exactly_once(rows, landing: Path) -> int:  # rows: a pyarrow Table
+    """Each file's lines are in bronze once; a copy and its original share one set of
+    line numbers (whichever was read first lands a line, the other continues after it)."""
     landed: dict[str, dict[int, list[str]]] = defaultdict(lambda: defaultdict(list))
     for source, number, line in zip(*(rows.column(i).to_pylist() for i in range(3)), strict=True):
         name = Path(source).name.removeprefix("copy-of-")

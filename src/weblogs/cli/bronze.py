@@ -18,8 +18,9 @@ def limits(options: argparse.Namespace) -> Limits:
 
 
 def bronze_of(options: argparse.Namespace):  # a weblogs.ingest.Bronze
-    """Where the target's bronze lives: Delta on the embedded engine, parquet through the
-    Spark Connect server; on Databricks a streaming table that weblogs does not write."""
+    """Where the target's bronze lives: Delta in the warehouse folder on the embedded engine,
+    Delta tables of the Spark Connect server on Spark; on Databricks a streaming table that
+    weblogs does not write."""
     target = options.target
     if target.type == "sail_delta":
         return None  # the default: Delta in the warehouse folder

@@ -5,13 +5,22 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 
 from weblogs import engine, spark_server
 from weblogs.cli import commands
 from weblogs.cli.dbt import take_target
 from weblogs.cli.errors import CommandFailed, UsageError
 from weblogs.cli.targets import TARGET_ENV, resolve_target
-from weblogs.cli.values import byte_size, duration, port, positive_int, time_span, whole_number
+from weblogs.cli.values import (
+    byte_size,
+    duration,
+    port,
+    positive_int,
+    spark_setting,
+    time_span,
+    whole_number,
+)
 from weblogs.ingest import IngestError, Limits
 from weblogs.runner import RunLockedError
 
@@ -221,6 +230,21 @@ def parser() -> argparse.ArgumentParser:
     server.add_argument(
         "--port", type=port, default=spark_server.DEFAULT_PORT,
         help="port on 127.0.0.1; 0 picks a free one (default: %(default)s)",
+    )  # fmt: skip
+    server.add_argument(
+        "--cluster", type=whole_number, default=0, metavar="WORKERS",
+        help="start: also a standalone master and this many workers on 127.0.0.1, each its "
+        "own JVM, the server their driver (default: %(default)s, local mode)",
+    )  # fmt: skip
+    server.add_argument(
+        "--jars", type=Path, default=None, metavar="FOLDER",
+        help="start: Delta Lake jars from this folder instead of Maven Central and the jar "
+        "cache, for a machine without network (default: none)",
+    )  # fmt: skip
+    server.add_argument(
+        "--conf", type=spark_setting, action="append", default=[], metavar="KEY=VALUE",
+        help="start: a further Spark setting of the server, e.g. spark.driver.memory=4g; "
+        "repeatable (default: none)",
     )  # fmt: skip
     server.set_defaults(run=commands.spark_server)
     return root

@@ -89,3 +89,13 @@ def require_embedded(target: Target, command: str) -> None:
             f"weblogs {command} works on the embedded engine's Delta tables; "
             f"target {target.name} is {target.type}"
         )
+
+
+def require_delta_target(target: Target, command: str) -> None:
+    """The targets whose Delta tables weblogs reaches: the embedded engine's, and those of
+    the Spark Connect server."""
+    if target.type not in ("sail_delta", "spark_connect"):
+        raise UsageError(
+            f"weblogs {command} works on the local and spark targets' Delta tables; "
+            f"target {target.name} is {target.type}"
+        )

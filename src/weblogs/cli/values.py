@@ -62,3 +62,11 @@ def port(text: str) -> int:
     if value > 65535:
         raise argparse.ArgumentTypeError(f"not a port: {value} (use 1-65535, or 0 for a free one)")
     return value
+
+
+def spark_setting(text: str) -> tuple[str, str]:
+    """A Spark setting as KEY=VALUE."""
+    key, equals, value = text.partition("=")
+    if not equals or not key.strip() or not value.strip():
+        raise argparse.ArgumentTypeError(f"not a setting: {text!r} (use KEY=VALUE)")
+    return key.strip(), value.strip()

@@ -1,14 +1,22 @@
 """Bronze, the raw table: what every writer of it shares.
 
 A writer keeps the landed lines and the ledger of one engine (Delta in the warehouse
-folder, or parquet tables of a Spark Connect session). An ingest asks it for the ledger and
+folder, or Delta tables of a Spark Connect session). An ingest asks it for the ledger and
 the last committed batch, then lands micro-batches and records notes; the rows it writes are
 built here, the same for every engine.
+
+Every bronze commit carries its batch's ledger entries in its commit metadata, with an
+application transaction (APP_ID, version = batch id): the data and the checkpoint that
+describes it land in one atomic commit, and a batch written twice commits once. The ledger
+table is a copy written right after; a crash between the two is repaired from the commits
+(`entries_from_commits`).
 """
 
 from __future__ import annotations
 
+import json
 from abc import ABC, abstractmethod
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -17,10 +25,13 @@ import pyarrow as pa
 
 from weblogs.ingest.ledger import Ledger, LedgerEntry
 from weblogs.ingest.lines import repeated
+from weblogs.ingest.offers import IngestError
 from weblogs.ingest.pieces import Piece
 
 RAW_TABLE = "access_log_lines"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# The application transaction id of bronze commits: its version is the batch id.
+APP_ID = "weblogs-ingest"
 
 # Every column is NOT NULL: a bronze row always knows its text, origin and batch.
 RAW_SCHEMA = pa.schema(
@@ -86,3 +97,38 @@ def bronze_batch(pieces: list[Piece], batch_id: int, ingested_at: datetime) -> p
         [pa.chunked_array(columns[name], type=RAW_SCHEMA.field(name).type) for name in columns],
         schema=RAW_SCHEMA,
     )
+
+
+def carried_entries(batch_id: int, entries: list[LedgerEntry], write_id: str = "") -> str:
+    """The commit metadata of a bronze commit: its batch and ledger entries (and, where a
+    writer must tell its own commit from another's, an id of the write)."""
+    carried: dict = {"batch_id": batch_id, "entries": [entry.to_json() for entry in entries]}
+    if write_id:
+        carried["write_id"] = write_id
+    return json.dumps(carried)
+
+
+def entries_from_commits(
+    carried: Iterable[str | None], after_batch: int, through_batch: int
+) -> list[LedgerEntry]:
+    """Ledger entries of batches after_batch+1..through_batch, from the commit metadata of
+    bronze commits (newest first or in any order; commits without it are passed over)."""
+    found: dict[int, list[LedgerEntry]] = {}
+    for text in carried:
+        if not text:
+            continue
+        try:
+            batch = json.loads(text)
+        except ValueError:
+            continue  # metadata another writer put on a commit of its own
+        if not isinstance(batch, dict) or "batch_id" not in batch:
+            continue
+        if after_batch < batch["batch_id"] <= through_batch:
+            found[batch["batch_id"]] = [LedgerEntry.from_json(e) for e in batch["entries"]]
+    missing = set(range(after_batch + 1, through_batch + 1)) - found.keys()
+    if missing:
+        raise IngestError(
+            f"bronze commits of batches {sorted(missing)} carry no ledger entries; "
+            "the ledger cannot be repaired automatically"
+        )
+    return [entry for batch_id in sorted(found) for entry in found[batch_id]]

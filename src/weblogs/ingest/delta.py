@@ -1,25 +1,30 @@
 """Bronze as Delta tables in the warehouse folder (the embedded engine's writer).
 
-Every bronze commit carries its ledger entries in the Delta commit itself (commit metadata
-plus an application transaction id equal to the batch id), so the checkpoint and the data
-it describes land atomically. The ledger table is a copy made right after; if a crash falls
-between the two, the next ingest restores the missing entries from the bronze commit.
+Each bronze commit carries its ledger entries as custom commit metadata under
+METADATA_KEY, with the application transaction of weblogs.ingest.bronze; delta-rs writes
+both in one commit.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 from datetime import UTC, datetime
 from pathlib import Path
 
-from weblogs.ingest.bronze import RAW_TABLE, Bronze, bronze_batch, landed_entries
+from weblogs.ingest.bronze import (
+    APP_ID,
+    RAW_TABLE,
+    Bronze,
+    bronze_batch,
+    carried_entries,
+    entries_from_commits,
+    landed_entries,
+)
 from weblogs.ingest.ledger import LEDGER_TABLE, Ledger, LedgerEntry, ledger_rows
 from weblogs.ingest.offers import IngestError
 from weblogs.ingest.pieces import Piece
 
-APP_ID = "weblogs-ingest"
 METADATA_KEY = "weblogs.ingest"
 
 
@@ -72,21 +77,9 @@ def _entries_from_bronze(bronze_path: Path, after_batch: int, through_batch: int
     from deltalake import DeltaTable
 
     history = DeltaTable(str(bronze_path)).history(limit=4 * (through_batch - after_batch) + 16)
-    found: dict[int, list[LedgerEntry]] = {}
-    for commit in history:
-        carried = commit.get(METADATA_KEY)
-        if not carried:
-            continue
-        batch = json.loads(carried)
-        if after_batch < batch["batch_id"] <= through_batch:
-            found[batch["batch_id"]] = [LedgerEntry.from_json(e) for e in batch["entries"]]
-    missing = set(range(after_batch + 1, through_batch + 1)) - found.keys()
-    if missing:
-        raise IngestError(
-            f"bronze commits of batches {sorted(missing)} carry no ledger entries; "
-            "the ledger cannot be repaired automatically"
-        )
-    return [entry for batch_id in sorted(found) for entry in found[batch_id]]
+    return entries_from_commits(
+        (commit.get(METADATA_KEY) for commit in history), after_batch, through_batch
+    )
 
 
 def load_ledger(warehouse: Path, raw_schema: str) -> Ledger:
@@ -127,7 +120,7 @@ class DeltaBronze(Bronze):
 
         ingested_at = datetime.now(UTC)
         entries = landed_entries(pieces, batch_id)
-        carried = json.dumps({"batch_id": batch_id, "entries": [e.to_json() for e in entries]})
+        carried = carried_entries(batch_id, entries)
         write_deltalake(
             str(raw_table_path(self.warehouse, self.raw_schema)),
             bronze_batch(pieces, batch_id, ingested_at),

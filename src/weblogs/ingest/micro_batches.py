@@ -3,15 +3,15 @@ happened to each file."""
 
 from __future__ import annotations
 
-import fcntl
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow.compute as pc
 
+from weblogs.file_lock import exclusive
 from weblogs.ingest.bronze import Bronze
 from weblogs.ingest.delta import DeltaBronze
 from weblogs.ingest.ledger import LANDED, Ledger, LedgerEntry
@@ -57,16 +57,9 @@ class IngestResult:
         return text
 
 
-@contextmanager
-def warehouse_lock(warehouse: Path) -> Iterator[None]:
+def warehouse_lock(warehouse: Path) -> AbstractContextManager[None]:
     """One writer of bronze at a time: a second ingest waits for the first to commit."""
-    warehouse.mkdir(parents=True, exist_ok=True)
-    with open(warehouse / ".ingest.lock", "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    return exclusive(warehouse / ".ingest.lock")
 
 
 Progress = Callable[[IngestResult, int, int], None]

@@ -195,18 +195,10 @@ class SailDeltaAdapter(SessionFunctionsAdapter, SailAdapter):
         """Record the batch the warehouse is built through after this invocation, and what
         it was built and tested from."""
         inputs = _run_starts.pop(invocation_id, None) or RunInputs("", {})
-
-        def newest_batch(model: build_state.Model) -> int:
-            state = run_log.table_state(self._warehouse() / model.relation.replace(".", "/", 1))
-            return (state.newest_batch if state else None) or 0
-
         return build_state.record_invocation(
             self._warehouse(),
             bronze_id,
-            [
-                build_state.Model(**{**model, "depends_on": tuple(model["depends_on"])})
-                for model in models
-            ],
+            self._build_state_models(models),
             build_state.Invocation(
                 statuses=dict(statuses),
                 empty=bool(empty),
@@ -215,5 +207,10 @@ class SailDeltaAdapter(SessionFunctionsAdapter, SailAdapter):
                 fingerprint=inputs.fingerprint,
                 sources={name: inputs.versions.get(name, -1) for name in sources},
             ),
-            newest_batch,
+            lambda model: self._newest_batch(model.relation),
         )
+
+    def _newest_batch(self, relation: str) -> int:
+        """The newest ingest batch in a table, from its Delta files in the warehouse."""
+        state = run_log.table_state(self._warehouse() / relation.replace(".", "/", 1))
+        return (state.newest_batch if state else None) or 0

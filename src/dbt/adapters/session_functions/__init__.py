@@ -1,9 +1,10 @@
 """What the sail_delta and spark_connect adapters share: Python function nodes that live in
-the Spark Connect session rather than in a catalog.
+the Spark Connect session rather than in a catalog, and the Delta merge (both write Delta).
 
-It is a dbt plugin of its own so that its include folder (the function materialization and
-the UDF registration hook) sits in both adapters' dependency chains: dbt looks up
-materializations and `adapter.dispatch` prefixes along that chain. It is not a target type.
+It is a dbt plugin of its own so that its include folder (the function materialization, the
+UDF registration hook and `session_functions__get_merge_sql`) sits in both adapters'
+dependency chains: dbt looks up materializations and `adapter.dispatch` prefixes along that
+chain. It is not a target type.
 """
 
 from dbt.adapters.base import AdapterPlugin

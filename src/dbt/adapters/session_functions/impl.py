@@ -5,6 +5,7 @@ from __future__ import annotations
 from abc import abstractmethod
 from datetime import UTC, datetime
 from importlib import import_module
+from pathlib import Path
 
 from dbt.adapters.base.meta import available
 from dbt.adapters.base.relation import AdapterTrackingRelationInfo
@@ -13,7 +14,7 @@ from dbt.adapters.spark.impl import SparkAdapter
 
 from dbt.adapters import __about__ as about
 from dbt.adapters.session_functions.relation import SessionFunctionRelation
-from weblogs import catalog
+from weblogs import build_state, catalog
 
 
 class SessionFunctionsAdapter(SparkAdapter):
@@ -53,6 +54,14 @@ class SessionFunctionsAdapter(SparkAdapter):
 
         return super()._create_freshness_response(utc(last_modified), utc(snapshotted_at))
 
+    @abstractmethod
+    def _warehouse(self) -> Path:
+        """The warehouse folder that keeps the build state."""
+
+    @abstractmethod
+    def _newest_batch(self, relation: str) -> int:
+        """The newest ingest batch a table (schema.alias) holds; 0 if none."""
+
     def _keep_function(self, definition: catalog.FunctionDefinition) -> None:
         """Keep a registered function beyond this session; here the session is all there is."""
 
@@ -68,3 +77,38 @@ class SessionFunctionsAdapter(SparkAdapter):
         catalog.register_function(self._session(), definition)
         self._keep_function(definition)
         return name
+
+    @available
+    def record_build_state(
+        self,
+        bronze_id: str,
+        models: list[dict],
+        statuses: dict[str, str],
+        empty: bool,
+        invocation_id: str,
+        command: str,
+        project_nodes: dict[str, str],
+        sources: list[str],
+    ) -> int:
+        """Record the batch the warehouse is built through after this invocation. Only the
+        embedded engine also records what a build was made and tested from (its override),
+        so elsewhere every build runs and every data test reads every row."""
+        return build_state.record_invocation(
+            self._warehouse(),
+            bronze_id,
+            self._build_state_models(models),
+            build_state.Invocation(
+                statuses=dict(statuses),
+                empty=bool(empty),
+                command=str(command),
+                project_nodes=dict(project_nodes),
+            ),
+            lambda model: self._newest_batch(model.relation),
+        )
+
+    @staticmethod
+    def _build_state_models(models: list[dict]) -> list[build_state.Model]:
+        return [
+            build_state.Model(**{**model, "depends_on": tuple(model["depends_on"])})
+            for model in models
+        ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from dbt.adapters.base.meta import available
 from dbt.adapters.spark.impl import SparkAdapter
 
@@ -10,6 +12,8 @@ from dbt.adapters.spark_connect.connections import (
     SparkConnectConnectionManager,
     SparkConnectCredentials,
 )
+from weblogs import engine
+from weblogs.catalog import quote
 
 
 class SparkConnectAdapter(SessionFunctionsAdapter, SparkAdapter):
@@ -38,3 +42,13 @@ class SparkConnectAdapter(SessionFunctionsAdapter, SparkAdapter):
 
         SparkBronze(self._session(), raw_schema)
         return ""
+
+    def _warehouse(self) -> Path:
+        """This machine's warehouse folder (the tables live on the server): it keeps the
+        build state that `weblogs status` and `weblogs run` read."""
+        return engine.warehouse_path()
+
+    def _newest_batch(self, relation: str) -> int:
+        name = ".".join(quote(part) for part in relation.split(".", 1))
+        row = self._session().sql(f"select max(ingest_batch_id) as batch from {name}").collect()
+        return int(row[0]["batch"] or 0)

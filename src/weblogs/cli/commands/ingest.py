@@ -12,6 +12,7 @@ from weblogs.ingest import print_progress
 
 def ingest(options: argparse.Namespace) -> int:
     from deltalake.exceptions import DeltaError
+    from pyspark.errors import PySparkException
 
     try:
         result = ingest_files(
@@ -23,11 +24,15 @@ def ingest(options: argparse.Namespace) -> int:
             progress=print_progress,
             bronze=bronze_of(options),
         )
-    except (DeltaError, OSError) as error:
+    except (DeltaError, OSError, PySparkException) as error:
         if isinstance(error, FileNotFoundError):
             raise
-        # Each micro-batch is one Delta commit: the one being written left nothing behind.
-        reason = str(error).strip().splitlines()[-1] if str(error).strip() else repr(error)
+        # Each micro-batch is one Delta commit (on Spark too): the one being written left
+        # nothing behind, or committed whole and a rerun skips it.
+        lines = str(error).strip().splitlines()
+        # Spark's errors put the message first and the JVM's stack after it.
+        reason = (lines[0] if isinstance(error, PySparkException) else lines[-1]) if lines else ""
+        reason = reason or repr(error)
         print(
             f"weblogs ingest: cannot write to the warehouse {options.warehouse}: {reason}; "
             "the batch being written was not committed, and a rerun lands what is missing",

@@ -47,7 +47,7 @@ def run(options: argparse.Namespace) -> int:
         compact=compact,
         stop=stop,
         bronze=bronze_of(options),
-        build_records_state=target.type == "sail_delta",
+        build_records_state=target.type in ("sail_delta", "spark_connect"),
         nothing_new=nothing_new,
     )
     with hold(options.warehouse, options.command, wait=options.wait), stop.installed():

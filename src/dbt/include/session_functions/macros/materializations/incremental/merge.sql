@@ -1,8 +1,9 @@
 {#
-    The merge strategy on Sail (Delta). dbt-spark's MERGE always updates matched rows. Log
-    rows are immutable: a replayed line is the same request, so the row first stored is kept
-    untouched (no file is rewritten for it) when the model sets `skip_matched_step: true`,
-    the same config dbt-databricks reads.
+    The merge strategy on Delta, for both adapters (Sail, and Apache Spark with Delta Lake):
+    this plugin sits in both chains, before the engine's, so one macro serves both.
+    dbt-spark's MERGE always updates matched rows. Log rows are immutable: a replayed line is
+    the same request, so the row first stored is kept untouched (no file is rewritten for it)
+    when the model sets `skip_matched_step: true`, the same config dbt-databricks reads.
 
     `merge_lower_bound_column` bounds the target rows the merge reads: only those at or after
     the oldest value of that column among the incoming rows (merge_lower_bound_predicate, a
@@ -19,7 +20,7 @@
     not stored, a single Delta commit like the MERGE. A MERGE runs only when rows are to be
     updated and a bounded join finds that some are.
 #}
-{% macro sail_delta__get_merge_sql(target, source, unique_key, dest_columns, incremental_predicates) %}
+{% macro session_functions__get_merge_sql(target, source, unique_key, dest_columns, incremental_predicates) %}
     {%- set predicates = [] if incremental_predicates is none else [] + incremental_predicates -%}
     {%- set unique_keys = [unique_key] if unique_key is string else (unique_key or []) -%}
     {%- for key in unique_keys -%}
@@ -34,15 +35,15 @@
     {%- endif -%}
     {%- set target_columns = adapter.get_columns_in_relation(target) -%}
     {%- set skips_matched = config.get('skip_matched_step', false) -%}
-    {%- if skips_matched or not sail_delta_merge_matches(target, source, predicates) -%}
-        {{ sail_delta_insert_new_keys_sql(target, source, predicates, target_columns) }}
+    {%- if skips_matched or not delta_merge_matches(target, source, predicates) -%}
+        {{ delta_insert_new_keys_sql(target, source, predicates, target_columns) }}
     {%- else -%}
-        {{ sail_delta_merge_update_sql(target, source, predicates, target_columns) }}
+        {{ delta_merge_update_sql(target, source, predicates, target_columns) }}
     {%- endif -%}
 {% endmacro %}
 
 
-{% macro sail_delta_merge_matches(target, source, predicates) %}
+{% macro delta_merge_matches(target, source, predicates) %}
     {#- Whether any incoming row meets a stored one (the bound keeps the join to the files
         that may hold it). -#}
     {%- set probe -%}
@@ -56,7 +57,7 @@
 {% endmacro %}
 
 
-{% macro sail_delta_insert_new_keys_sql(target, source, predicates, target_columns) %}
+{% macro delta_insert_new_keys_sql(target, source, predicates, target_columns) %}
     {%- set columns = get_quoted_csv(target_columns | map(attribute='name')) -%}
     insert into {{ target }} ({{ columns }})
     select {{ columns }}
@@ -69,7 +70,7 @@
 {% endmacro %}
 
 
-{% macro sail_delta_merge_update_sql(target, source, predicates, target_columns) %}
+{% macro delta_merge_update_sql(target, source, predicates, target_columns) %}
     {%- set update_columns = get_merge_update_columns(
         config.get('merge_update_columns'),
         config.get('merge_exclude_columns'),

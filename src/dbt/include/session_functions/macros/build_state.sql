@@ -1,0 +1,48 @@
+{#
+    The batch the models are built through, recorded after every invocation on the embedded
+    engine and on Apache Spark (see weblogs/build_state.py); each adapter says how to read
+    the newest batch a table holds.
+#}
+
+{% macro session_functions__record_build_state(results, source_name, table_name) %}
+    {#- on-run-end: every model with its inputs, and the status of every node that ran. -#}
+    {% if execute %}
+        {%- set bronze = [] -%}
+        {%- for source in graph.sources.values()
+            if source.source_name == source_name and source.name == table_name -%}
+            {%- do bronze.append(source.unique_id) -%}
+        {%- endfor -%}
+        {%- set full_refresh = invocation_args_dict.get('full_refresh', false) -%}
+        {%- set models = [] -%}
+        {%- for node in graph.nodes.values() if node.resource_type == 'model' -%}
+            {%- do models.append({
+                'unique_id': node.unique_id,
+                'relation': node.schema ~ '.' ~ node.alias,
+                'materialized': node.config.materialized,
+                'depends_on': node.depends_on.nodes,
+                'full_refresh': node.config.full_refresh if node.config.full_refresh is not none else full_refresh,
+            }) -%}
+        {%- endfor -%}
+        {%- set statuses = {} -%}
+        {%- for result in results -%}
+            {%- do statuses.update({result.node.unique_id: result.status | string}) -%}
+        {%- endfor -%}
+        {%- if not bronze -%}
+            {{ exceptions.raise_compiler_error("record_build_state: no source " ~ source_name ~ "." ~ table_name) }}
+        {%- endif -%}
+        {#- What a complete build runs, and the tables it reads from outside the project. -#}
+        {%- set project_nodes = {} -%}
+        {%- for node in graph.nodes.values() if node.resource_type in ('model', 'seed', 'snapshot', 'test') -%}
+            {%- do project_nodes.update({node.unique_id: node.resource_type}) -%}
+        {%- endfor -%}
+        {%- set sources = [] -%}
+        {%- for source in graph.sources.values() -%}
+            {%- do sources.append(source.schema ~ '.' ~ source.identifier) -%}
+        {%- endfor -%}
+        {% do adapter.record_build_state(
+            bronze[0], models, statuses, invocation_args_dict.get('empty', false),
+            invocation_id, flags.WHICH, project_nodes, sources
+        ) %}
+    {% endif %}
+    {{ return('') }}
+{% endmacro %}
