@@ -46,7 +46,8 @@ joined as (
         requests.ingest_batch_id,
         requests.ingested_at
     from requests
-    -- The seed keeps codes as text, the logs carry integers: the one cast of the join key.
+    -- The seed keeps codes as text, the logs carry integers: the key is cast explicitly,
+    -- as in every join with the seed.
     left join http_status_codes
         on requests.response_code = cast(http_status_codes.code as int)
 )

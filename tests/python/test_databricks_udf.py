@@ -60,7 +60,7 @@ def databricks_compiled(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = project.dbt(
         "compile", "--target", "databricks", "--no-populate-cache", "--no-introspect"
     )
-    assert "Found 10 models" in result.stdout  # 9 on every target, plus the Databricks raw layer
+    assert "Found 11 models" in result.stdout  # 10 on every target, plus the Databricks raw layer
     return workdir / "target"
 
 
@@ -75,6 +75,7 @@ def test_compile_succeeds_offline(databricks_compiled: Path) -> None:
         "stg_apache_logs__lines",
         "int_access_requests_deduplicated",
         "int_access_requests_enriched",
+        "int_request_counts_by_batch",
         "network_filter",
         "requests_by_status",
         "access_log_quarantine",
