@@ -32,6 +32,7 @@ def demo(options: argparse.Namespace) -> int:
     options.landing = str(Path(options.demo_dir) / DEMO_LANDING)
     options.every = options.watch = None
     options.compact_every, options.retain_hours, options.wait = 0, 168.0, True
+    options.force = False  # a second demo finds nothing new and builds nothing
     if run(options) != 0:
         print("dbt build failed", file=sys.stderr)
         return 1
