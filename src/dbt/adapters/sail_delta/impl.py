@@ -180,35 +180,9 @@ class SailDeltaAdapter(SessionFunctionsAdapter, SailAdapter):
             logger.info(f"created the raw layer empty, as nothing has landed yet: {names}")
         return ""
 
-    @available
-    def record_build_state(
-        self,
-        bronze_id: str,
-        models: list[dict],
-        statuses: dict[str, str],
-        empty: bool,
-        invocation_id: str,
-        command: str,
-        project_nodes: dict[str, str],
-        sources: list[str],
-    ) -> int:
-        """Record the batch the warehouse is built through after this invocation, and what
-        it was built and tested from."""
+    def _invocation_inputs(self, invocation_id: str) -> tuple[str, dict[str, int]]:
         inputs = _run_starts.pop(invocation_id, None) or RunInputs("", {})
-        return build_state.record_invocation(
-            self._warehouse(),
-            bronze_id,
-            self._build_state_models(models),
-            build_state.Invocation(
-                statuses=dict(statuses),
-                empty=bool(empty),
-                command=str(command),
-                project_nodes=dict(project_nodes),
-                fingerprint=inputs.fingerprint,
-                sources={name: inputs.versions.get(name, -1) for name in sources},
-            ),
-            lambda model: self._newest_batch(model.relation),
-        )
+        return inputs.fingerprint, inputs.versions
 
     def _newest_batch(self, relation: str) -> int:
         """The newest ingest batch in a table, from its Delta files in the warehouse."""

@@ -90,25 +90,28 @@ class SessionFunctionsAdapter(SparkAdapter):
         project_nodes: dict[str, str],
         sources: list[str],
     ) -> int:
-        """Record the batch the warehouse is built through after this invocation. Only the
-        embedded engine also records what a build was made and tested from (its override),
-        so elsewhere every build runs and every data test reads every row."""
+        """Record the batch the warehouse is built through after this invocation."""
+        fingerprint, versions = self._invocation_inputs(invocation_id)
         return build_state.record_invocation(
             self._warehouse(),
             bronze_id,
-            self._build_state_models(models),
+            [
+                build_state.Model(**{**model, "depends_on": tuple(model["depends_on"])})
+                for model in models
+            ],
             build_state.Invocation(
                 statuses=dict(statuses),
                 empty=bool(empty),
                 command=str(command),
                 project_nodes=dict(project_nodes),
+                fingerprint=fingerprint,
+                sources={name: versions.get(name, -1) for name in sources},
             ),
             lambda model: self._newest_batch(model.relation),
         )
 
-    @staticmethod
-    def _build_state_models(models: list[dict]) -> list[build_state.Model]:
-        return [
-            build_state.Model(**{**model, "depends_on": tuple(model["depends_on"])})
-            for model in models
-        ]
+    def _invocation_inputs(self, invocation_id: str) -> tuple[str, dict[str, int]]:
+        """The project's fingerprint and the source tables' versions when the invocation
+        started. Only the embedded engine records them (its override); without them every
+        build runs and every data test reads every row."""
+        return "", {}
