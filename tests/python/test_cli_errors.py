@@ -33,6 +33,9 @@ def start(project: Project, *args: str) -> subprocess.Popen:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # As from a terminal: a test worker may ignore SIGINT (pytest-xdist's do), and an
+        # ignored signal stays ignored in the child, which then never sees the Ctrl-C.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
 
 
@@ -126,7 +129,11 @@ def interrupted(process: subprocess.Popen, *, after_line: str = "", after: float
                 break
     time.sleep(after)
     process.send_signal(signal.SIGINT)
-    stdout, stderr = process.communicate(timeout=300)
+    try:
+        stdout, stderr = process.communicate(timeout=300)
+    except subprocess.TimeoutExpired:
+        process.kill()  # not left running behind a failed test
+        raise
     return process.returncode, "".join(seen) + stdout, stderr
 
 
