@@ -7,7 +7,9 @@
 #}
 {% test monitor_within_thresholds(model, monitor) %}
     {{ config(severity=var('dq_monitor_severity'), warn_if='>0', error_if='>1') }}
-    {%- if execute and flags.INTROSPECT is not sameas false -%}
+    {#- Only when the test runs (not `dbt docs generate` or compile), on a built table. -#}
+    {%- if execute and flags.INTROSPECT is not sameas false and flags.WHICH in ('build', 'test')
+        and load_relation(model) is not none -%}
         {%- set found = run_query(
             "select measured_value, warn_threshold, fail_threshold, status, explanation from "
             ~ model ~ " where monitor_name = '" ~ monitor ~ "' and status in ('warn', 'fail')"
