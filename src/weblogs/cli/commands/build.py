@@ -14,6 +14,9 @@ def build(options: argparse.Namespace) -> int:
 
     embedded = options.target.type == "sail_delta"
     with hold(options.warehouse, "build"):
+        # Said first: the likelier mistake is a build before any ingest.
+        if embedded and raw_layer.nothing_landed(options.warehouse, options.raw_schema):
+            print(raw_layer.NOTHING_LANDED, flush=True)
         if not options.force:
             reason = nothing_to_build(
                 options.warehouse, options.raw_schema, options.target, options.dbt_args
@@ -21,6 +24,4 @@ def build(options: argparse.Namespace) -> int:
             if reason:
                 print(reason, flush=True)
                 return 0
-        if embedded and raw_layer.nothing_landed(options.warehouse, options.raw_schema):
-            print(raw_layer.NOTHING_LANDED, flush=True)
         return run_dbt("build", options.dbt_args, options.warehouse, options.target)
