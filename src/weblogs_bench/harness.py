@@ -75,7 +75,8 @@ class Bench:
 
     def env(self) -> dict[str, str]:
         environment = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-        environment.pop("SPARK_REMOTE", None)
+        for name in ("SPARK_REMOTE", "SPARK_CONNECT_MODE_ENABLED"):
+            environment.pop(name, None)
         return environment
 
     def peer(self, variant: str, output: Path, *sources: Path) -> tuple[Run, int]:

@@ -29,7 +29,10 @@ if TYPE_CHECKING:
 def local_spark(application: str) -> SparkSession:
     from pyspark.sql import SparkSession
 
-    os.environ.pop("SPARK_REMOTE", None)
+    # A classic local session: no Spark Connect address, and no Connect mode inherited from
+    # a parent process that opened a Connect session (pyspark marks it in the environment).
+    for name in ("SPARK_REMOTE", "SPARK_CONNECT_MODE_ENABLED"):
+        os.environ.pop(name, None)
     # Python workers run this interpreter, with this environment's packages.
     os.environ["PYSPARK_PYTHON"] = sys.executable
     spark = (
