@@ -89,8 +89,9 @@ def session_conf(warehouse: Path) -> dict[str, str]:
     }
 
 
-def spark_session(warehouse: Path) -> SparkSession:
-    """A Spark Connect session on the embedded server, with the warehouse catalog restored."""
+def spark_session(warehouse: Path, *, own: bool = False) -> SparkSession:
+    """A Spark Connect session on the embedded server, with the warehouse catalog restored:
+    the process's shared one, or with `own` a new one that no other caller can stop."""
     from pyspark.sql import SparkSession
 
     from weblogs import catalog
@@ -98,6 +99,6 @@ def spark_session(warehouse: Path) -> SparkSession:
     builder = SparkSession.builder.remote(server_url())
     for key, value in session_conf(warehouse).items():
         builder = builder.config(key, value)
-    spark = builder.getOrCreate()
+    spark = builder.create() if own else builder.getOrCreate()
     catalog.restore(spark, warehouse)
     return spark

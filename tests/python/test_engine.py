@@ -16,7 +16,8 @@ from weblogs import catalog, engine
 
 @pytest.fixture(scope="module")
 def spark(tmp_path_factory: pytest.TempPathFactory):
-    return engine.spark_session(tmp_path_factory.mktemp("warehouse"))
+    # Its own session: other test files run in this process stop the shared one.
+    return engine.spark_session(tmp_path_factory.mktemp("warehouse"), own=True)
 
 
 def parse_state_definition() -> catalog.FunctionDefinition:
