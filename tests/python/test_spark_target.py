@@ -188,7 +188,8 @@ def test_replay_changes_nothing_and_a_merge_skips_stored_requests(
     assert spark_project.count("weblogs_raw.access_log_lines") == lines
 
     # A later file that repeats 200 merged lines (an overlapping rotated log) adds only its
-    # one new request: the MERGE skips the stored keys, rewriting none of them.
+    # one new request: the merge inserts the keys not stored, rewriting none of the others
+    # (with no stored row to update, it is one Delta write rather than a MERGE).
     overlap = tmp_path / "access.log.overlap"
     overlap.write_bytes(b"".join(logs[-1].read_bytes().splitlines(keepends=True)[:200]) + NEW_LINE)
     merged = "weblogs.int_access_requests_deduplicated"
@@ -202,9 +203,8 @@ def test_replay_changes_nothing_and_a_merge_skips_stored_requests(
     assert added == [{"client_host": "10.0.0.9"}]
     history = "describe history weblogs.int_access_requests_deduplicated limit 1"
     merge = spark_project.rows(history)[0]
-    assert merge["operation"] == "MERGE"
-    assert merge["operationMetrics"]["numTargetRowsInserted"] == "1"
-    assert merge["operationMetrics"]["numTargetRowsUpdated"] == "0"
+    assert merge["operation"] == "WRITE"
+    assert merge["operationMetrics"]["numOutputRows"] == "1"
 
 
 @LOCAL_MODE
@@ -230,7 +230,9 @@ def test_status_and_compact(spark_project: TargetProject) -> None:
         operations = [
             row["operation"] for row in spark_project.rows(f"describe history {table} limit 3")
         ]
-        assert operations == ["VACUUM END", "VACUUM START", "OPTIMIZE"], operations
+        # OPTIMIZE commits only where there was more than one file to compact.
+        optimized = ["OPTIMIZE"] if int(before[table]["numFiles"]) > 1 else []
+        assert operations[: 2 + len(optimized)] == ["VACUUM END", "VACUUM START", *optimized]
     assert spark_project.count("weblogs.network_filter") == rows
 
 
