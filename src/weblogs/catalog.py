@@ -170,7 +170,10 @@ def register_function(spark: SparkSession, definition: FunctionDefinition) -> No
             f"UDF {definition.name}: entry point {definition.entry_point!r} is not defined "
             "in its source"
         ) from None
-    spark.udf.register(definition.name, pandas_udf(entry_point, definition.return_type))
+    # The return type is parsed by this session: a DDL string would be parsed by whichever
+    # session pyspark last made active, which may be a stopped one.
+    return_type = spark.sql(f"select cast(null as {definition.return_type}) as value").schema[0]
+    spark.udf.register(definition.name, pandas_udf(entry_point, return_type.dataType))
 
 
 def save_function(warehouse: Path, definition: FunctionDefinition) -> None:

@@ -129,3 +129,24 @@ print([(f.name, f.nullable) for f in spark.table("demo.requests").schema.fields]
         warehouse,
     )
     assert output.splitlines() == ["[(1, 807249601)]", "[('id', False), ('stamp', True)]"]
+
+
+def test_a_function_registers_in_its_own_session_when_another_one_stopped(
+    tmp_path: Path,
+) -> None:
+    # pyspark parses a DDL return type through the last active session; after that session
+    # stopped, registering in a live one must still work.
+    output = run_python(
+        f"""
+from pathlib import Path
+from weblogs import catalog, engine
+definition = catalog.FunctionDefinition(**{parse_state_definition().__dict__!r})
+shared = engine.spark_session(Path({str(tmp_path / "one")!r}))
+own = engine.spark_session(Path({str(tmp_path / "two")!r}), own=True)
+shared.stop()
+catalog.register_function(own, definition)
+print(own.sql("select parse_state('01/Aug/1995:00:00:01 -0400') as epoch").collect()[0].epoch)
+""",
+        tmp_path,
+    )
+    assert output.splitlines() == ["807249601"]
