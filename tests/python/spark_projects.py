@@ -62,6 +62,13 @@ class TargetProject(Project):
             )
         return self._spark
 
+    def close(self) -> None:
+        """Stop the client session before its server stops: left open, pyspark retries
+        releasing it at interpreter exit for minutes."""
+        if self._spark is not None:
+            self._spark.stop()
+            self._spark = None
+
     def rows(self, sql: str) -> list[dict]:
         """Rows as `weblogs sql --format json` prints them (on Spark read in this process,
         through the same client, to spare a process per query)."""

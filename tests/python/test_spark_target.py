@@ -1,8 +1,8 @@
 """The same project on Apache Spark with Delta Lake, in local mode and on a standalone cluster
-of two workers (each its own JVM, its executors and their Python workers): dbt build passes,
-every mart agrees row for row with the embedded engine, the tables are Delta, a replayed
-ingest changes nothing, status and compact work, and bronze takes every line exactly once
-when ingests are killed.
+of two workers (each its own JVM, its executors and their Python workers): dbt build passes
+(its data tests in local mode), every mart agrees row for row with the embedded engine, the
+tables are Delta, a replayed ingest changes nothing, status and compact work, and bronze
+takes every line exactly once when ingests are killed.
 
 One server per mode serves every test of that mode (`spark_project`, parametrized per test
 with the modes it runs in); the embedded engine's build of the same logs is made once
@@ -103,6 +103,7 @@ def spark_project(
         print(f"{mode}: server up in {time.monotonic() - started:.1f} s ({' '.join(start)})")
         yield project
     finally:
+        project.close()
         state = spark_server.status(project.warehouse)
         processes = server_processes(state) if state else {}
         spark_server.stop(project.warehouse)
@@ -146,7 +147,13 @@ def test_same_marts_as_the_embedded_engine(
     spark_project: TargetProject, reference: TargetProject, logs: list[Path]
 ) -> None:
     spark_project.weblogs("ingest", *(str(path) for path in logs))
-    spark_project.timed_dbt("build", "build")
+    if spark_project.mode == CLUSTER:
+        # The cluster proves distribution (the UDF on both executors, the same rows); the
+        # data tests ran on Spark in local mode, and on a cluster they would double the
+        # group's time in CI.
+        spark_project.timed_dbt("build", "build", "--exclude", "resource_type:test")
+    else:
+        spark_project.timed_dbt("build", "build")
     print(
         f"dbt build: embedded {reference.timings['build']:.1f} s, "
         f"Spark {spark_project.mode} {spark_project.timings['build']:.1f} s"
