@@ -132,21 +132,15 @@ print([(f.name, f.nullable) for f in spark.table("demo.requests").schema.fields]
 
 
 def test_a_function_registers_in_its_own_session_when_another_one_stopped(
-    tmp_path: Path,
+    spark, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # pyspark parses a DDL return type through the last active session; after that session
-    # stopped, registering in a live one must still work.
-    output = run_python(
-        f"""
-from pathlib import Path
-from weblogs import catalog, engine
-definition = catalog.FunctionDefinition(**{parse_state_definition().__dict__!r})
-shared = engine.spark_session(Path({str(tmp_path / "one")!r}))
-own = engine.spark_session(Path({str(tmp_path / "two")!r}), own=True)
-shared.stop()
-catalog.register_function(own, definition)
-print(own.sql("select parse_state('01/Aug/1995:00:00:01 -0400') as epoch").collect()[0].epoch)
-""",
-        tmp_path,
-    )
-    assert output.splitlines() == ["807249601"]
+    # pyspark parses a DDL return type through the session it last made active, which may
+    # be one that has stopped since (another caller's in this process).
+    from pyspark.sql.connect.session import SparkSession
+
+    stopped = engine.spark_session(tmp_path / "other", own=True)
+    stopped.stop()
+    monkeypatch.setattr(SparkSession, "active", classmethod(lambda cls: stopped))
+    catalog.register_function(spark, parse_state_definition())
+    row = spark.sql("select parse_state('01/Aug/1995:00:00:01 -0400') as epoch").collect()[0]
+    assert row.epoch == 807249601
