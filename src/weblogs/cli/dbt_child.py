@@ -8,6 +8,7 @@ import sys
 
 from weblogs.cli.dbt import call_dbt
 from weblogs.cli.errors import UsageError
+from weblogs.cli.main import leave
 
 
 def main(args: list[str]) -> int:
@@ -21,4 +22,5 @@ def main(args: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    # Without the interpreter's teardown, as the `weblogs` command ends (cli.main.leave).
+    leave(main(sys.argv[1:]))

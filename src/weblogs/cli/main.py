@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import atexit
+import contextlib
+import logging
 import os
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from weblogs import engine, spark_server
 from weblogs.cli import commands
@@ -290,7 +294,32 @@ def run_command(argv: list[str] | None) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Run a command: a user mistake or a Ctrl-C ends in one line on stderr, a closed output
-    pipe quietly; never in a traceback."""
+    pipe quietly; never in a traceback. Run from the command line (no `argv`), the process
+    then ends without the interpreter's teardown (see `leave`)."""
+    code = run_guarded(argv)
+    if argv is None:
+        leave(code)
+    return code
+
+
+def leave(code: int) -> NoReturn:
+    """End the process with `code` once its output is flushed, skipping the interpreter's
+    teardown. The embedded engine and pyarrow leave native threads that can still be
+    winding down there and then abort the process (SIGABRT, "terminate called without an
+    active exception") after the command did its work: seen in about one whole-suite run in
+    two, from `weblogs status` and `weblogs sql`. Python's exit handlers still run."""
+    if not flushed():
+        code = code or PIPE_CLOSED
+    with contextlib.suppress(OSError):
+        sys.stderr.flush()
+    # What Python's exit runs first (dbt's multiprocessing locks are unlinked here, logging
+    # flushed); what it skips is the native teardown after it.
+    atexit._run_exitfuncs()
+    logging.shutdown()
+    os._exit(code)
+
+
+def run_guarded(argv: list[str] | None) -> int:
     try:
         code = run_command(argv)
         sys.stdout.flush()  # a closed pipe shows here, not in Python's exit
@@ -337,4 +366,4 @@ def drop_output() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()
