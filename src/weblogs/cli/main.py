@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import atexit
 import contextlib
-import logging
 import os
 import sys
 from pathlib import Path
@@ -315,7 +314,6 @@ def leave(code: int) -> NoReturn:
     # What Python's exit runs first (dbt's multiprocessing locks are unlinked here, logging
     # flushed); what it skips is the native teardown after it.
     atexit._run_exitfuncs()
-    logging.shutdown()
     os._exit(code)
 
 
