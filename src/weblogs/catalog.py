@@ -122,25 +122,47 @@ def delta_tables(warehouse: Path) -> list[tuple[str, str, Path]]:
     return found
 
 
+# Reads of a table's schema before its entry is created: each retry follows one more
+# replacement of the table by a concurrent build.
+REPLACED_ATTEMPTS = 5
+
+
 def attach_table(spark: SparkSession, schema: str, table: str, location: Path) -> bool:
     """Register one stored Delta table in the session catalog; False if it has no commit yet."""
     from deltalake import DeltaTable
     from deltalake.exceptions import TableNotFoundError
 
-    try:
-        schema_json = DeltaTable(str(location)).schema().to_json()
-    except TableNotFoundError:
+    def current_schema() -> str | None:
+        try:
+            return DeltaTable(str(location)).schema().to_json()
+        except TableNotFoundError:
+            return None
+
+    schema_json = current_schema()
+    if schema_json is None:
         return False
     key = (_session_id(spark), schema, table)
     name = f"{quote(schema)}.{quote(table)}"
-    if key in _attached and _attached[key] != schema_json:
-        # Replaced with other columns since: the entry is dropped (the files stay).
-        spark.sql(f"drop table if exists {name}")
     spark.sql(f"create schema if not exists {quote(schema)}")
-    spark.sql(
-        f"create table if not exists {name} ({columns_ddl(schema_json)}) "
-        f"using delta location {sql_string(str(location))}"
-    )
+    attempts = 1
+    while True:
+        if key in _attached and _attached[key] != schema_json:
+            # Replaced with other columns since: the entry is dropped (the files stay).
+            spark.sql(f"drop table if exists {name}")
+        try:
+            spark.sql(
+                f"create table if not exists {name} ({columns_ddl(schema_json)}) "
+                f"using delta location {sql_string(str(location))}"
+            )
+            break
+        except Exception:
+            # A build may replace the table with other columns between the read of its
+            # schema and the create, which then declares columns the newest version no
+            # longer has: read the schema again. Any other failure is the caller's.
+            newer = current_schema()
+            if newer in (None, schema_json) or attempts == REPLACED_ATTEMPTS:
+                raise
+            schema_json, attempts = newer, attempts + 1
     _attached[key] = schema_json
     return True
 

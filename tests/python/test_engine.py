@@ -144,3 +144,29 @@ def test_a_function_registers_in_its_own_session_when_another_one_stopped(
     catalog.register_function(spark, parse_state_definition())
     row = spark.sql("select parse_state('01/Aug/1995:00:00:01 -0400') as epoch").collect()[0]
     assert row.epoch == 807249601
+
+
+def test_a_table_replaced_with_other_columns_while_it_is_attached(
+    spark, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A reader's process attaches tables while a build may replace one with other columns:
+    # the schema it read no longer matches the newest version when it creates the entry.
+    import pyarrow as pa
+    from deltalake import write_deltalake
+
+    location = tmp_path / "replaced"
+    write_deltalake(str(location), pa.table({"line_encoding": ["utf-8"]}))
+    declared = catalog.columns_ddl
+
+    def replaced_after_the_read(schema_json: str) -> str:
+        columns = declared(schema_json)
+        if "line_encoding" in columns:
+            write_deltalake(
+                str(location), pa.table({"encoding": ["latin-1"]}),
+                mode="overwrite", schema_mode="overwrite",
+            )  # fmt: skip
+        return columns
+
+    monkeypatch.setattr(catalog, "columns_ddl", replaced_after_the_read)
+    assert catalog.attach_table(spark, "readers", "replaced", location)
+    assert spark.sql("select * from readers.replaced").collect() == [("latin-1",)]
