@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -302,3 +303,22 @@ def test_bad_values_are_usage_errors(argv: list[str], capsys) -> None:
     assert exit_info.value.code == 2
     error = capsys.readouterr().err.strip().splitlines()[-1]
     assert error.startswith(f"weblogs {argv[0]}: error: argument ")
+
+
+@pytest.mark.parametrize(("argv", "code"), [(["--help"], 0), (["sql"], 2), (["nosuch"], 2)])
+def test_argparse_endings_leave_the_process_like_every_other_command(
+    argv: list[str], code: int, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    # From the command line, help and usage errors end through `leave` as well: the
+    # interpreter's own teardown may abort on the native threads of the engine's libraries.
+    cli_main = sys.modules[main.__module__]
+    left: list[int] = []
+
+    def leave(code: int) -> None:
+        left.append(code)
+
+    monkeypatch.setattr(cli_main, "leave", leave)
+    monkeypatch.setattr(sys, "argv", ["weblogs", *argv])
+    assert cli_main.main() == code
+    assert left == [code]
+    assert capsys.readouterr().out.startswith("usage: weblogs") == (argv == ["--help"])

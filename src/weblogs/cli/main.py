@@ -322,10 +322,15 @@ def run_guarded(argv: list[str] | None) -> int:
         code = run_command(argv)
         sys.stdout.flush()  # a closed pipe shows here, not in Python's exit
         return code
-    except SystemExit:  # argparse's --help and usage errors
+    except SystemExit as end:  # argparse's --help and usage errors
         if not flushed():
             return PIPE_CLOSED
-        raise
+        # Returned, not raised again: from the command line the process then ends through
+        # `leave` as well; the interpreter's teardown aborted `weblogs --help` once.
+        if end.code is None or isinstance(end.code, int):
+            return end.code or 0
+        print(end.code, file=sys.stderr)
+        return FAILED
     except BrokenPipeError:
         drop_output()
         return PIPE_CLOSED
