@@ -5,6 +5,13 @@ modules beside it are what the commands share: the dbt targets of the profile (`
 running dbt (`dbt`), printing rows (`output`) and holding the warehouse (`warehouse`).
 """
 
+import os
+
+# gRPC's C core writes its own log lines to stderr, e.g. an epoll error while a Ctrl-C tears
+# a query's connection down (seen after `weblogs sql` was interrupted); the command reports
+# every failure in one line of its own. gRPC reads the setting once, when it is imported.
+os.environ.setdefault("GRPC_VERBOSITY", "NONE")
+
 from weblogs.cli.main import main
 
 __all__ = ["main"]
