@@ -24,10 +24,11 @@ demo: setup
 
 # Everything CI runs: lint, then every test (unit, end to end, Apache Spark, browser), on
 # TEST_WORKERS processes, each taking whole test files so a file's shared build or Spark server
-# starts once. Most tests wait on dbt and JVM start-up, so two workers fill two cores.
+# starts once. Most tests wait on dbt and JVM start-up, so two workers fill two cores. The 25
+# slowest tests are listed at the end, where the suite's time goes.
 TEST_WORKERS ?= 2
 test: lint
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=25
 
 # ruff, ruff format, sqlfluff and dbt parse, as the pre-commit hooks run them.
 lint: setup
