@@ -83,7 +83,24 @@ def test_target_from_the_environment(monkeypatch) -> None:
     monkeypatch.setenv(targets.TARGET_ENV, "spark")
     assert targets.resolve_target(None) == targets.Target(name="spark", type="spark_connect")
     monkeypatch.delenv(targets.TARGET_ENV)
-    assert targets.resolve_target(None) == targets.Target(name="local", type="sail_delta")
+    assert targets.resolve_target(None) == targets.Target(
+        name="local", type="sail_delta", is_default=True
+    )
+
+
+def test_dbt_is_told_the_target_unless_it_is_the_profiles_default(monkeypatch) -> None:
+    # Plain `dbt build` names no target; naming the default one would change what dbt keys
+    # its partial parse on, and each would re-parse the whole project after the other.
+    from weblogs.cli.dbt import target_arguments
+
+    monkeypatch.delenv(targets.TARGET_ENV, raising=False)
+    monkeypatch.delenv("DBT_TARGET", raising=False)
+    assert target_arguments(targets.resolve_target(None)) == []
+    assert target_arguments(targets.resolve_target("local")) == []
+    assert target_arguments(targets.resolve_target("spark")) == ["--target", "spark"]
+    # dbt's own DBT_TARGET names another target: weblogs' choice is passed on.
+    monkeypatch.setenv("DBT_TARGET", "spark")
+    assert target_arguments(targets.resolve_target("local")) == ["--target", "local"]
 
 
 def test_databricks_without_credentials_is_one_line(tmp_path: Path, capsys, monkeypatch) -> None:

@@ -16,11 +16,13 @@ DATABRICKS_ENV = ("DATABRICKS_HOST", "DATABRICKS_HTTP_PATH", "DATABRICKS_TOKEN")
 
 @dataclass(frozen=True)
 class Target:
-    """A dbt target of the project's profile: its name, adapter type and models' schema."""
+    """A dbt target of the project's profile: its name, adapter type and models' schema, and
+    whether it is the profile's own default."""
 
     name: str
     type: str
     schema: str = "weblogs"
+    is_default: bool = False
 
 
 def profiles_path() -> Path:
@@ -38,15 +40,17 @@ def resolve_target(name: str | None) -> Target:
         outputs = profile["outputs"]
     except (OSError, KeyError, TypeError, yaml.YAMLError) as error:
         raise UsageError(f"cannot read the weblogs profile from {path}: {error}") from None
-    chosen = name or os.environ.get(TARGET_ENV) or profile.get("target", "local")
+    default = profile.get("target", "local")
+    chosen = name or os.environ.get(TARGET_ENV) or default
     if chosen not in outputs:
         raise UsageError(
             f"no target {chosen!r} in the weblogs profile ({path}); targets: {', '.join(outputs)}"
         )
     output = outputs[chosen]
     return Target(
-        name=chosen, type=str(output.get("type", "")), schema=str(output.get("schema", "weblogs"))
-    )
+        name=chosen, type=str(output.get("type", "")), schema=str(output.get("schema", "weblogs")),
+        is_default=chosen == default,
+    )  # fmt: skip
 
 
 def check_credentials(target: Target) -> None:
