@@ -289,6 +289,13 @@ def spark_ingest(project: TargetProject, raw_schema: str, *paths: Path) -> list[
     ]  # fmt: skip
 
 
+def start_ingest(project: TargetProject, command: list[str]) -> subprocess.Popen:
+    """An ingest to be killed: its stderr kept (it may say to run it again)."""
+    return subprocess.Popen(
+        command, env=project.env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+
+
 def committed_batch(project: TargetProject, raw_schema: str) -> int:
     return SparkBronze(project.spark, raw_schema, create=False).committed_batch_id()
 
@@ -313,10 +320,7 @@ def test_ingest_survives_sigkill(spark_project: TargetProject, tmp_path: Path) -
     for round_number in range(KILL_POINTS):
         arrive(landing, round_number, rng)
         before = committed_batch(spark_project, "kill_raw")
-        process = subprocess.Popen(
-            command, env=spark_project.env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-            text=True,
-        )  # fmt: skip
+        process = start_ingest(spark_project, command)
         time.sleep(rng.uniform(3, 20))
         killed = process.poll() is None
         if killed:
@@ -329,10 +333,7 @@ def test_ingest_survives_sigkill(spark_project: TargetProject, tmp_path: Path) -
     large = (f"large {n} {rng.random():.6f}\n" for n in range(12_000))
     (landing / "large.log").write_text("".join(large))
     before = committed_batch(spark_project, "kill_raw")
-    process = subprocess.Popen(
-        command, env=spark_project.env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        text=True,
-    )  # fmt: skip
+    process = start_ingest(spark_project, command)
     deadline = time.monotonic() + SPARK_TIMEOUT
     while process.poll() is None and time.monotonic() < deadline:
         if committed_batch(spark_project, "kill_raw") > before:
