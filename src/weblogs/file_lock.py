@@ -1,11 +1,15 @@
-"""An exclusive lock on a file for the length of a block: one process at a time past it."""
+"""Locks on files: one process at a time past a block, and one writer per warehouse."""
 
 from __future__ import annotations
 
 import fcntl
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
+
+RUN_LOCK = ".run.lock"
 
 
 @contextmanager
@@ -18,4 +22,37 @@ def exclusive(path: Path) -> Iterator[None]:
         try:
             yield
         finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+class RunLockedError(RuntimeError):
+    """Another `weblogs run` (or compaction) holds the warehouse."""
+
+
+@contextmanager
+def run_lock(warehouse: Path, *, wait: bool, command: str = "weblogs run") -> Iterator[None]:
+    """One `weblogs run` per warehouse. A second one waits (wait=True) or refuses, naming the
+    holder: the `command` that took the lock, its pid and since when."""
+    warehouse.mkdir(parents=True, exist_ok=True)
+    path = warehouse / RUN_LOCK
+    with open(path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise RunLockedError(
+                f"the warehouse {warehouse} is busy: {holder}. "
+                "Wait for it to finish, or pass --wait to queue behind it."
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        since = datetime.now(UTC).isoformat(timespec="seconds")
+        handle.write(f"{command} (pid {os.getpid()}) since {since}")
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.seek(0)
+            handle.truncate()
             fcntl.flock(handle, fcntl.LOCK_UN)

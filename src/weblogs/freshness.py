@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from weblogs.ingest import LEDGER_TABLE, RAW_TABLE, ledger_table_path, raw_table_path
+from weblogs.ingest.bronze import RAW_TABLE
+from weblogs.ingest.delta import ledger_table_path, raw_table_path
+from weblogs.ingest.ledger import LEDGER_TABLE
 
 WARN_VAR = "source_freshness_warn_after_minutes"
 ERROR_VAR = "source_freshness_error_after_minutes"

@@ -14,16 +14,10 @@ import fcntl
 from collections.abc import Callable
 from pathlib import Path
 
-from weblogs.ingest import (
-    LEDGER_SCHEMA,
-    LEDGER_TABLE,
-    RAW_SCHEMA,
-    RAW_TABLE,
-    DeltaBronze,
-    ledger_table_path,
-    raw_table_path,
-    warehouse_lock,
-)
+from weblogs.ingest.bronze import RAW_SCHEMA, RAW_TABLE
+from weblogs.ingest.delta import DeltaBronze, ledger_table_path, raw_table_path
+from weblogs.ingest.ledger import LEDGER_SCHEMA, LEDGER_TABLE
+from weblogs.ingest.micro_batches import warehouse_lock
 
 NOTHING_LANDED = (
     "nothing has landed yet, so the tables are built empty: land logs with "

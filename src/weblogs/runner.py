@@ -10,8 +10,6 @@ the last run stopped.
 
 from __future__ import annotations
 
-import fcntl
-import os
 import re
 import signal
 import threading
@@ -19,19 +17,15 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 from weblogs.build_state import built_through, record_built_through
-from weblogs.ingest import DeltaBronze, IngestResult, Limits, ingest_offers, landing_offers
+from weblogs.ingest.delta import DeltaBronze
+from weblogs.ingest.micro_batches import IngestResult, ingest_offers
+from weblogs.ingest.offers import Limits, landing_offers
 
-RUN_LOCK = ".run.lock"
 # --watch waits for a burst of writes to end, at most this long after its first event.
 SETTLE_AT_MOST_SECONDS = 3.0
-
-
-class RunLockedError(RuntimeError):
-    """Another `weblogs run` (or compaction) holds the warehouse."""
 
 
 def parse_duration(text: str) -> float:
@@ -40,35 +34,6 @@ def parse_duration(text: str) -> float:
     if not match or float(match[1]) <= 0:
         raise ValueError(f"not a duration: {text!r} (use e.g. 30s, 5m, 1h)")
     return float(match[1]) * {"": 1, "s": 1, "m": 60, "h": 3600}[match[2]]
-
-
-@contextmanager
-def run_lock(warehouse: Path, *, wait: bool, command: str = "weblogs run") -> Iterator[None]:
-    """One `weblogs run` per warehouse. A second one waits (wait=True) or refuses, naming the
-    holder: the `command` that took the lock, its pid and since when."""
-    warehouse.mkdir(parents=True, exist_ok=True)
-    path = warehouse / RUN_LOCK
-    with open(path, "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
-            raise RunLockedError(
-                f"the warehouse {warehouse} is busy: {holder}. "
-                "Wait for it to finish, or pass --wait to queue behind it."
-            ) from None
-        handle.seek(0)
-        handle.truncate()
-        since = datetime.now(UTC).isoformat(timespec="seconds")
-        handle.write(f"{command} (pid {os.getpid()}) since {since}")
-        handle.flush()
-        try:
-            yield
-        finally:
-            handle.seek(0)
-            handle.truncate()
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 class StopFlag:

@@ -12,13 +12,10 @@ from pathlib import Path
 
 from weblogs.build_state import built_through
 from weblogs.freshness import Freshness, Thresholds, measure
-from weblogs.ingest import (
-    Bronze,
-    DeltaBronze,
-    Limits,
-    landing_offers,
-    nothing_new,
-)
+from weblogs.ingest.bronze import Bronze
+from weblogs.ingest.delta import DeltaBronze
+from weblogs.ingest.offers import Limits, landing_offers
+from weblogs.ingest.pieces import nothing_new
 from weblogs.run_log import Latency, percentile, recent_latencies
 
 # Rows of a table of the models' schema, None when it does not exist.

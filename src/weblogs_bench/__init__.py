@@ -17,8 +17,7 @@ regex lower bound. Their rows are checked, the lab's against the pipeline's line
 - ``harness``: running the variants size by size, checking their rows;
 - ``goals``, ``report``: the goals judged, the tables, JSON;
 - ``command``: the options of `weblogs bench` and a run from them.
+
+The package loads nothing itself, so `weblogs` builds its parser (and answers `--help`)
+without loading what the benchmark runs.
 """
-
-from weblogs_bench.command import add_arguments, command
-
-__all__ = ["add_arguments", "command"]

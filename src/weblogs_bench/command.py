@@ -7,13 +7,20 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from weblogs_bench.harness import Bench, Settings
-from weblogs_bench.report import report_of, show
 from weblogs_bench.variants import VARIANTS, BenchError, Result, parse_sizes, size_label
+
+# The harness and the report load pandas and pyarrow: imported when a benchmark runs, not when
+# `weblogs` builds its parser with `add_arguments`.
+if TYPE_CHECKING:
+    from weblogs_bench.harness import Settings
 
 
 def run(settings: Settings, out: Path | None) -> int:
+    from weblogs_bench.harness import Bench
+    from weblogs_bench.report import report_of, show
+
     bench = Bench(settings)
     started = time.monotonic()
     sizes = ", ".join(f"{size.shape} {size_label(size.lines)}" for size in settings.sizes)
@@ -27,6 +34,8 @@ def run(settings: Settings, out: Path | None) -> int:
 
 
 def settings_from(options: argparse.Namespace) -> Settings:
+    from weblogs_bench.harness import Settings
+
     variants = [name.strip() for name in options.variants.split(",") if name.strip()]
     unknown = sorted(set(variants) - set(VARIANTS))
     if unknown:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -281,7 +282,7 @@ def test_help_of_build_and_run_says_where_further_arguments_go() -> None:
 
 
 def test_the_size_shown_as_default_is_the_ingest_default() -> None:
-    from weblogs.ingest import Limits
+    from weblogs.ingest.offers import Limits
 
     options = parse_arguments(["ingest", "x.log"])
     assert options.max_bytes_per_batch == Limits.max_bytes
@@ -339,3 +340,24 @@ def test_argparse_endings_leave_the_process_like_every_other_command(
     assert cli_main.main() == code
     assert left == [code]
     assert capsys.readouterr().out.startswith("usage: weblogs") == (argv == ["--help"])
+
+
+def test_help_and_usage_errors_load_no_engine_library() -> None:
+    """`weblogs --help` or a mistyped command answers at once: building the parser and
+    rejecting arguments import none of the libraries the commands run on."""
+    heavy = ("pyarrow", "pandas", "numpy", "dbt", "pyspark", "pysail", "deltalake", "duckdb")
+    probe = (
+        "import sys\n"
+        "from weblogs.cli.main import parse_arguments\n"
+        "for argv in (['--help'], ['bench', '--help'], ['nosuch'], ['sql']):\n"
+        "    try:\n"
+        "        parse_arguments(argv)\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        f"print(sorted({{name.split('.')[0] for name in sys.modules}} & set({heavy!r})))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert "usage: weblogs" in result.stdout
+    assert result.stdout.splitlines()[-1] == "[]"

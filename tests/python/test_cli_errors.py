@@ -193,7 +193,7 @@ def test_a_second_ctrl_c_stops_a_run_now_and_cleanly(project: Project) -> None:
 HOLDER = """
 import sys, time
 from pathlib import Path
-from weblogs.runner import run_lock
+from weblogs.file_lock import run_lock
 with run_lock(Path(sys.argv[1]), wait=False):
     print("holding", flush=True)
     time.sleep(float(sys.argv[2]))

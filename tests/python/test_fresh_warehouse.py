@@ -16,14 +16,9 @@ from test_pipeline import LOW_COVERAGE, count, scalar_rows
 from conftest import BIN_DIR, Project
 from weblogs import raw_layer
 from weblogs.generate import write_log
-from weblogs.ingest import (
-    LEDGER_SCHEMA,
-    RAW_SCHEMA,
-    DeltaBronze,
-    ledger_table_path,
-    load_ledger,
-    raw_table_path,
-)
+from weblogs.ingest.bronze import RAW_SCHEMA
+from weblogs.ingest.delta import DeltaBronze, ledger_table_path, load_ledger, raw_table_path
+from weblogs.ingest.ledger import LEDGER_SCHEMA
 
 MARTS = (
     "weblogs.network_filter",

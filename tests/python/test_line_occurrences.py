@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from weblogs.ingest import occurrence_numbers
+from weblogs.ingest.lines import occurrence_numbers
 
 UDF_PATH = Path(__file__).resolve().parents[2] / "python_udfs" / "line_occurrences.py"
 

@@ -10,8 +10,11 @@ import numpy as np
 import pyarrow as pa
 from deltalake import DeltaTable
 
-from weblogs.ingest import Limits, ingest, occurrence_numbers, raw_table_path
+from weblogs.ingest.delta import raw_table_path
+from weblogs.ingest.lines import occurrence_numbers
+from weblogs.ingest.micro_batches import ingest
 from weblogs.ingest.occurrences import LineCounts, line_hashes
+from weblogs.ingest.offers import Limits
 
 
 def landed(warehouse: Path) -> list[tuple[int, str, int]]:

@@ -15,9 +15,12 @@ from deltalake.exceptions import TableNotFoundError
 from test_pipeline import LOW_COVERAGE, count, scalar_rows
 
 from conftest import BIN_DIR, Project
+from weblogs.file_lock import RunLockedError, run_lock
 from weblogs.generate import write_log
-from weblogs.ingest import Limits, ingest, raw_table_path
-from weblogs.runner import RunLockedError, parse_duration, run_lock
+from weblogs.ingest.delta import raw_table_path
+from weblogs.ingest.micro_batches import ingest
+from weblogs.ingest.offers import Limits
+from weblogs.runner import parse_duration
 
 # Business columns of the requests: everything but the batch that brought them.
 REQUEST_COLUMNS = (

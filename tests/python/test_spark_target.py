@@ -32,7 +32,10 @@ from test_exactly_once import arrive, check_rows_exactly_once
 
 from conftest import BIN_DIR, SHARED_LOG, Project
 from weblogs import spark_jars, spark_server
-from weblogs.ingest import IngestError, Ledger, Limits, Offer, Piece, SparkBronze, file_pieces
+from weblogs.ingest.ledger import Ledger
+from weblogs.ingest.offers import IngestError, Limits, Offer
+from weblogs.ingest.pieces import Piece, file_pieces
+from weblogs.ingest.spark import SparkBronze
 
 pytestmark = pytest.mark.spark
 

@@ -6,7 +6,7 @@ import argparse
 
 from weblogs.cli.errors import UsageError
 from weblogs.cli.targets import session
-from weblogs.ingest import Limits
+from weblogs.ingest.offers import Limits
 
 
 def limits(options: argparse.Namespace) -> Limits:

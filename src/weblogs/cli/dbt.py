@@ -60,7 +60,7 @@ def nothing_to_build(warehouse: Path, raw_schema: str, target: Target, dbt_args:
     always None off the embedded engine and with dbt arguments besides --vars."""
     from weblogs import fingerprint, up_to_date
     from weblogs.cli.targets import profiles_path
-    from weblogs.ingest import DeltaBronze
+    from weblogs.ingest.delta import DeltaBronze
 
     cli_vars = up_to_date.vars_only(dbt_args)
     if target.type != "sail_delta" or cli_vars is None:

@@ -24,8 +24,8 @@ from weblogs.cli.values import (
     time_span,
     whole_number,
 )
-from weblogs.ingest import IngestError, Limits
-from weblogs.runner import RunLockedError
+from weblogs.file_lock import RunLockedError
+from weblogs.ingest.offers import IngestError, Limits
 
 DESCRIPTION = "The `weblogs` command: ingest logs, build the dbt project, query the lakehouse."
 RAW_SCHEMA = "weblogs_raw"
@@ -122,7 +122,7 @@ def parser() -> argparse.ArgumentParser:
     ingest.add_argument(
         "--site", default="default", help="site the lines belong to (default: %(default)s)"
     )
-    ingest.set_defaults(run=commands.ingest)
+    ingest.set_defaults(run=commands.runner("ingest"))
 
     run = command(
         "run", "ingest the new files of the landing folder, then dbt build", batch, retention,
@@ -149,21 +149,21 @@ def parser() -> argparse.ArgumentParser:
         "--compact-every", type=whole_number, default=0, metavar="N",
         help="compact the Delta tables after every N-th batch (default: %(default)s, never)",
     )  # fmt: skip
-    run.set_defaults(run=commands.run)
+    run.set_defaults(run=commands.runner("run"))
 
     status = command("status", "pending files, last batch, lag, freshness, latency and row counts")
     status.add_argument(
         "--landing", default=None, metavar="FOLDER",
         help="also list the files of this landing folder not landed yet (default: none)",
     )  # fmt: skip
-    status.set_defaults(run=commands.status)
+    status.set_defaults(run=commands.runner("status"))
 
     report = command("report", "write one HTML page of the traffic, quality and freshness")
     report.add_argument(
         "--out", default="report.html", metavar="FILE",
         help="the page to write; it opens offline (default: %(default)s)",
     )  # fmt: skip
-    report.set_defaults(run=commands.report)
+    report.set_defaults(run=commands.runner("report"))
 
     compact = command(
         "compact", "compact the small files of the Delta tables, vacuum old ones", retention
@@ -171,14 +171,14 @@ def parser() -> argparse.ArgumentParser:
     compact.add_argument(
         "tables", nargs="*", metavar="SCHEMA.TABLE", help="tables to compact (default: all)"
     )
-    compact.set_defaults(run=commands.compact)
+    compact.set_defaults(run=commands.runner("compact"))
 
     build = command(
         "build", "dbt build on the target, once the warehouse is free", forcing,
         usage="weblogs build [-h] [--force] [global options] [dbt build arguments ...]",
         epilog=DBT_EPILOG, allow_abbrev=False,
     )  # fmt: skip
-    build.set_defaults(run=commands.build)
+    build.set_defaults(run=commands.runner("build"))
 
     sql = command("sql", "run one read-only query against the lakehouse")
     sql.add_argument(
@@ -190,7 +190,7 @@ def parser() -> argparse.ArgumentParser:
         "--format", choices=["table", "csv", "json"], default="table",
         help="table, csv, or json (one object a line) (default: %(default)s)",
     )  # fmt: skip
-    sql.set_defaults(run=commands.sql)
+    sql.set_defaults(run=commands.runner("sql"))
 
     generate = command("generate", "write a synthetic access log")
     generate.add_argument(
@@ -211,7 +211,7 @@ def parser() -> argparse.ArgumentParser:
     generate.add_argument(
         "--seed", type=int, default=42, help="seed of the random lines (default: %(default)s)"
     )
-    generate.set_defaults(run=commands.generate)
+    generate.set_defaults(run=commands.runner("generate"))
 
     add_bench_arguments(
         command("bench", "time the pipeline beside PySpark, DuckDB and a regex bound")
@@ -226,7 +226,7 @@ def parser() -> argparse.ArgumentParser:
         "--demo-dir", default=".", metavar="FOLDER",
         help="where demo/landing/access.log is written (default: %(default)s)",
     )  # fmt: skip
-    demo.set_defaults(run=commands.demo)
+    demo.set_defaults(run=commands.runner("demo"))
 
     server = command("spark-server", "start, stop or show a local Apache Spark Connect server")
     server.add_argument("action", choices=["start", "stop", "status"], help="start, stop or status")
@@ -249,16 +249,16 @@ def parser() -> argparse.ArgumentParser:
         help="start: a further Spark setting of the server, e.g. spark.driver.memory=4g; "
         "repeatable (default: none)",
     )  # fmt: skip
-    server.set_defaults(run=commands.spark_server)
+    server.set_defaults(run=commands.runner("spark_server"))
     return root
 
 
 def add_bench_arguments(bench: argparse.ArgumentParser) -> None:
     # The benchmark is a tool of its own (the weblogs_bench package): it declares its options.
-    from weblogs_bench import add_arguments
+    from weblogs_bench.command import add_arguments
 
     add_arguments(bench)
-    bench.set_defaults(run=commands.bench)
+    bench.set_defaults(run=commands.runner("bench"))
 
 
 def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:

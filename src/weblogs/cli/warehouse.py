@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-from weblogs.runner import RUN_LOCK, RunLockedError, run_lock
+from weblogs.file_lock import RUN_LOCK, RunLockedError, run_lock
 
 
 def holder(warehouse: Path) -> str:

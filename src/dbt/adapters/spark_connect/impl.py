@@ -38,7 +38,7 @@ class SparkConnectAdapter(SessionFunctionsAdapter, SparkAdapter):
     def create_raw_layer(self, raw_schema: str) -> str:
         """Create the bronze table and the ledger empty if missing, as `weblogs ingest` would,
         so the models build (empty) before the first ingest."""
-        from weblogs.ingest import SparkBronze
+        from weblogs.ingest.spark import SparkBronze
 
         SparkBronze(self._session(), raw_schema)
         return ""

@@ -1,27 +1,22 @@
-"""One module per `weblogs` command; each exports the function that runs it."""
+"""One module per `weblogs` command; each exports the function that runs it, named as its module.
 
-from weblogs.cli.commands.bench import bench
-from weblogs.cli.commands.build import build
-from weblogs.cli.commands.compact import compact
-from weblogs.cli.commands.demo import demo
-from weblogs.cli.commands.generate import generate
-from weblogs.cli.commands.ingest import ingest
-from weblogs.cli.commands.report import report
-from weblogs.cli.commands.run import run
-from weblogs.cli.commands.spark_server import spark_server
-from weblogs.cli.commands.sql import sql
-from weblogs.cli.commands.status import status
+A command's module is imported when the command runs, not when the parser is built: `weblogs
+--help` and a usage error then answer without loading pyarrow, pandas, dbt or the engines.
+"""
 
-__all__ = [
-    "bench",
-    "build",
-    "compact",
-    "demo",
-    "generate",
-    "ingest",
-    "report",
-    "run",
-    "spark_server",
-    "sql",
-    "status",
-]
+from __future__ import annotations
+
+import argparse
+import importlib
+from collections.abc import Callable
+
+
+def runner(name: str) -> Callable[[argparse.Namespace], int]:
+    """The function that runs the command of module `name`, imported on its first call."""
+
+    def run(options: argparse.Namespace) -> int:
+        module = importlib.import_module(f"{__name__}.{name}")
+        return getattr(module, name)(options)
+
+    run.__name__ = run.__qualname__ = name
+    return run

@@ -6,6 +6,6 @@ import argparse
 
 
 def bench(options: argparse.Namespace) -> int:
-    import weblogs_bench
+    from weblogs_bench.command import command
 
-    return weblogs_bench.command(options)
+    return command(options)

@@ -6,8 +6,8 @@ import argparse
 import sys
 
 from weblogs.cli.bronze import bronze_of, limits
-from weblogs.ingest import ingest as ingest_files
-from weblogs.ingest import print_progress
+from weblogs.ingest.micro_batches import ingest as ingest_files
+from weblogs.ingest.micro_batches import print_progress
 
 
 def ingest(options: argparse.Namespace) -> int:

@@ -23,7 +23,7 @@ def status(options: argparse.Namespace) -> int:
     thresholds = None
     if target.type == "spark_connect":
         from weblogs import spark_tables
-        from weblogs.ingest import SparkBronze
+        from weblogs.ingest.spark import SparkBronze
 
         spark = session(options.warehouse, target)
         readers = {
