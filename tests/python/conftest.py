@@ -52,6 +52,9 @@ class Project:
             "DBT_TARGET_PATH": str(self.workdir / "target"),
             "DBT_LOG_PATH": str(self.workdir / "logs"),
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            # A command that crashes (SIGABRT, SIGSEGV) prints where each thread was, so
+            # the failing test shows it.
+            "PYTHONFAULTHANDLER": "1",
         }
 
     def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:

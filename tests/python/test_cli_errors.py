@@ -55,8 +55,7 @@ def test_a_closed_output_pipe_ends_quietly(project: Project, args: list[str], co
     process = start(project, *args)
     process.stdout.close()
     stderr = process.stderr.read()
-    assert process.wait(timeout=120) == code
-    assert stderr == ""
+    assert (process.wait(timeout=120), stderr) == (code, "")
 
 
 def test_reading_one_line_then_closing_the_pipe(project: Project) -> None:
