@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from weblogs_bench.command import command
+
 
 def bench(options: argparse.Namespace) -> int:
-    from weblogs_bench.command import command
-
     return command(options)

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import argparse
 
+from weblogs import raw_layer
 from weblogs.cli.dbt import nothing_to_build, run_dbt
 from weblogs.cli.warehouse import hold
 
 
 def build(options: argparse.Namespace) -> int:
-    from weblogs import raw_layer
-
     embedded = options.target.type == "sail_delta"
     with hold(options.warehouse, "build"):
         # Said first: the likelier mistake is a build before any ingest.

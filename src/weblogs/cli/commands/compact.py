@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import argparse
 
+from weblogs.catalog import delta_tables
 from weblogs.cli.errors import UsageError
 from weblogs.cli.targets import require_delta_target, session
 from weblogs.cli.warehouse import hold
+from weblogs.compaction import compact_warehouse
 
 
 def compact(options: argparse.Namespace) -> int:
-    from weblogs.catalog import delta_tables
-    from weblogs.compaction import compact_warehouse
-
     target = options.target
     require_delta_target(target, "compact")
     spark = None

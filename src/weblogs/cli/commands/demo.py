@@ -13,6 +13,7 @@ from weblogs.cli.commands.sql import query
 from weblogs.cli.dbt import compiled_analyses
 from weblogs.cli.output import print_rows
 from weblogs.cli.targets import session
+from weblogs.generate import write_log
 
 DEMO_LANDING = Path("demo") / "landing"
 DEMO_LOG = DEMO_LANDING / "access.log"
@@ -23,8 +24,6 @@ VERIFICATION_ANALYSES = ("pipeline_reconciliation", "lab_verification", "lab_sta
 
 def demo(options: argparse.Namespace) -> int:
     """The whole lab on generated demo logs: generate, ingest, build, verify, report."""
-    from weblogs.generate import write_log
-
     log_path = Path(options.demo_dir) / DEMO_LOG
     if not log_path.exists():
         write_log(log_path, options.lines, log_format="combined", seed=42)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from weblogs.generate import write_log
+from weblogs.real_shape import write_replicated_log
+
 
 def generate(options: argparse.Namespace) -> int:
-    from weblogs.generate import write_log
-    from weblogs.real_shape import write_replicated_log
-
     if options.real_log:
         path = write_replicated_log(Path(options.real_log), Path(options.out), options.lines)
         print(

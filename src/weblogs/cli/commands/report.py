@@ -8,12 +8,11 @@ from pathlib import Path
 
 from weblogs.cli.errors import UsageError
 from weblogs.cli.targets import PROJECT_DIR, require_embedded
+from weblogs.freshness import project_thresholds
+from weblogs.report import ReportError, write_report
 
 
 def report(options: argparse.Namespace) -> int:
-    from weblogs.freshness import project_thresholds
-    from weblogs.report import ReportError, write_report
-
     require_embedded(options.target, "report")
     out = Path(options.out).expanduser().resolve()
     if out.is_dir():

@@ -10,13 +10,12 @@ from weblogs.cli.dbt import nothing_to_build, run_dbt_process
 from weblogs.cli.errors import UsageError
 from weblogs.cli.targets import require_embedded
 from weblogs.cli.warehouse import hold
+from weblogs.compaction import compact_warehouse
+from weblogs.runner import Runner, StopFlag
 
 
 def run(options: argparse.Namespace) -> int:
     """Ingest what is new in the landing folder, then build, under the chosen trigger."""
-    from weblogs.compaction import compact_warehouse
-    from weblogs.runner import Runner, StopFlag
-
     landing = Path(options.landing).expanduser().resolve()
     if not landing.is_dir():
         raise UsageError(f"no such landing folder: {landing}")

@@ -8,12 +8,11 @@ from pathlib import Path
 
 from weblogs.cli.errors import UsageError
 from weblogs.cli.targets import PROJECT_DIR, require_delta_target, session
+from weblogs.freshness import project_thresholds
+from weblogs.status import collect
 
 
 def status(options: argparse.Namespace) -> int:
-    from weblogs.freshness import project_thresholds
-    from weblogs.status import collect
-
     target = options.target
     require_delta_target(target, "status")
     landing = Path(options.landing).expanduser().resolve() if options.landing else None
