@@ -344,6 +344,10 @@ def test_ingest_survives_sigkill(spark_project: TargetProject, tmp_path: Path) -
             killed_after_a_commit += process.wait() == -signal.SIGKILL
             break
         time.sleep(0.2)
+    if process.poll() is None:  # neither committed nor ended: fail, rather than wait on it
+        process.kill()
+        process.wait()
+        pytest.fail(f"the ingest of large.log committed nothing in {SPARK_TIMEOUT} s")
     stopped_by_a_late_write += "run it again" in process.communicate()[1]
     for _ in range(3):
         finished = subprocess.run(command, env=spark_project.env(), capture_output=True, text=True)
