@@ -27,13 +27,19 @@ PATTERN_MACRO = PROJECT_DIR / "macros" / "parsing" / "access_log_pattern.sql"
 STATUS_SEED = PROJECT_DIR / "seeds" / "http_status_codes.csv"
 
 
-def access_log_pattern() -> str:
+def access_log_pattern(macro: str = "access_log_pattern") -> str:
     """The pipeline's access-log regex, taken from its dbt macro (a SQL string literal there,
-    with every backslash doubled)."""
+    with every backslash doubled); `access_log_common_pattern` names the common shape's."""
     text = PATTERN_MACRO.read_text(encoding="utf-8")
-    found = re.search(r"\{%- set pattern -%\}\s*\n(.*?)\n\s*\{%- endset -%\}", text, re.DOTALL)
+    found = re.search(
+        r"\{% macro "
+        + re.escape(macro)
+        + r"\(\) -%\}.*?\{%- set pattern -%\}\s*\n(.*?)\n\s*\{%- endset -%\}",
+        text,
+        re.DOTALL,
+    )
     if found is None:
-        raise BenchError(f"no access-log pattern found in {PATTERN_MACRO}")
+        raise BenchError(f"no pattern {macro} found in {PATTERN_MACRO}")
     return re.sub(r"\\(.)", r"\1", found.group(1).strip())
 
 

@@ -19,13 +19,25 @@ access_log_lines as (
     where {{ is_after_last_merged_batch('ingest_batch_id') }}
 ),
 
+common_shape as (
+    select
+        *,
+        -- Nearly every line has the common shape, split by a cheaper pattern; the full
+        -- grammar runs only on the lines that pattern leaves whole.
+        {{ split_access_log_line('line', access_log_common_pattern()) }} as common_fields
+    from access_log_lines
+),
+
 split_lines as (
     select
         *,
-        {{ split_access_log_line('line') }} as split_fields,
+        case
+            when size(common_fields) = {{ access_log_field_count() }} then common_fields
+            else {{ split_access_log_line('line') }}
+        end as split_fields,
         -- The field separator cannot be told apart from one inside a line.
         instr(line, '\u0001') > 0 as has_field_separator
-    from access_log_lines
+    from common_shape
 ),
 
 matched as (
