@@ -8,20 +8,25 @@
 -- int_access_requests_deduplicated's ref so that it is built before this test runs.
 --
 -- One join on request_id compares the two sides (a side without the request compares
--- unequal on request_id itself): two set differences over every column
--- took about four times as long and six times the memory on a million requests. A request
--- in network_filter twice is the unique test's to find.
+-- unequal on request_id itself): two set differences over every column took about four
+-- times as long and six times the memory on a million requests. Each side brings to the
+-- join its request ids and one 64-bit hash of every compared column, with a mask of which
+-- are null (the hash skips nulls): carrying the columns themselves held both sides' text
+-- in memory, 3.3 GiB at 4M lines against under 2 GiB for every other node. Two rows that
+-- differ pass only if their hashes collide, about one chance in 2^64 per request. A
+-- request in network_filter twice is the unique test's to find.
 {%- set columns = [
     'request_id', 'site', 'client_host', 'http_method', 'endpoint', 'protocol', 'response_code',
     'status_description', 'content_size_bytes', 'referer', 'user_agent', 'event_at',
     'event_date',
 ] %}
 
-{%- set same_values = [] %}
+{#- Compared by hash; bit i of the mask says the i-th column is null. -#}
+{%- set null_bits = [] %}
 {%- for column in columns %}
-    {%- do same_values.append(
-        'qualifying_requests.' ~ column ~ ' <=> published.' ~ column) %}
+    {%- do null_bits.append('if(' ~ column ~ ' is null, ' ~ 2 ** loop.index0 ~ ', 0)') %}
 {%- endfor %}
+{%- set row_hash = 'xxhash64(' ~ (columns | join(', ')) ~ ', ' ~ (null_bits | join(' + ')) ~ ')' %}
 
 {%- set requests = ref('int_access_requests_deduplicated') %}
 {%- set since = 'true' %}
@@ -33,7 +38,9 @@
 with
 
 qualifying_requests as (
-    select {{ columns | join(', ') }}
+    select
+        request_id,
+        {{ row_hash }} as row_hash
     from {{ ref('int_access_requests_enriched') }}
     where
         response_code = 200
@@ -42,7 +49,9 @@ qualifying_requests as (
 ),
 
 published as (
-    select {{ columns | join(', ') }}
+    select
+        request_id,
+        {{ row_hash }} as row_hash
     from {{ ref('network_filter') }}
     where {{ since }}
 ),
@@ -51,7 +60,7 @@ compared as (
     select
         qualifying_requests.request_id as qualifying_request_id,
         published.request_id as published_request_id,
-        {{ same_values | join('\n        and ') }} as is_same
+        qualifying_requests.row_hash <=> published.row_hash as is_same
     from qualifying_requests
     full outer join published
         on qualifying_requests.request_id = published.request_id
