@@ -51,6 +51,9 @@ RAW_SCHEMA = pa.schema(
 class Bronze(ABC):
     """The raw table and its ledger on one engine."""
 
+    # Whether `land` may run in a background thread while the next batch is read.
+    lands_in_background = False
+
     @abstractmethod
     def load_ledger(self) -> Ledger:
         """Everything landed and noted so far."""

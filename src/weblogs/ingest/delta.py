@@ -105,6 +105,9 @@ def fault_point(name: str) -> None:
 class DeltaBronze(Bronze):
     """Bronze as a Delta table: each batch one commit that carries its ledger entries."""
 
+    # delta-rs writes outside the interpreter lock, and nothing here is shared with a reader.
+    lands_in_background = True
+
     def __init__(self, warehouse: Path, raw_schema: str) -> None:
         self.warehouse, self.raw_schema = warehouse, raw_schema
 

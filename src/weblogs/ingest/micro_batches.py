@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,8 @@ from weblogs.ingest.ledger import LANDED, Ledger, LedgerEntry
 from weblogs.ingest.offers import DEFAULT_SITE, Limits, Offer, check_site, expand_paths
 from weblogs.ingest.pieces import Piece, file_pieces
 from weblogs.ingest.stream import is_archive
+
+Landed = Callable[[list[Piece], int, list[LedgerEntry]], None]
 
 
 @dataclass
@@ -57,6 +60,38 @@ class IngestResult:
         return text
 
 
+class Landing:
+    """Bronze commits in batch order, at most one in flight: with `overlap`, a batch is
+    written in a background thread while the next one is read and numbered (the write runs
+    mostly outside the interpreter lock), and each batch's `done` runs on the calling
+    thread once its commit is in. Without it, each commit is made when submitted."""
+
+    def __init__(self, bronze: Bronze, *, overlap: bool) -> None:
+        self.bronze = bronze
+        self.pool = ThreadPoolExecutor(1, thread_name_prefix="weblogs-land") if overlap else None
+        self.pending: tuple[Future, list[Piece], int, Landed] | None = None
+
+    def submit(self, batch: list[Piece], batch_id: int, done: Landed) -> None:
+        self.wait()
+        if self.pool is None:
+            done(batch, batch_id, self.bronze.land(batch, batch_id))
+        else:
+            future = self.pool.submit(self.bronze.land, batch, batch_id)
+            self.pending = (future, batch, batch_id, done)
+
+    def wait(self) -> None:
+        """Wait for the commit in flight, if any; its error, if it failed, is raised here."""
+        if self.pending is not None:
+            future, batch, batch_id, done = self.pending
+            self.pending = None
+            done(batch, batch_id, future.result())
+
+    def close(self) -> None:
+        """Let a commit in flight finish (a failure on the way out leaves no half batch)."""
+        if self.pool is not None:
+            self.pool.shutdown(wait=True)
+
+
 def warehouse_lock(warehouse: Path) -> AbstractContextManager[None]:
     """One writer of bronze at a time: a second ingest waits for the first to commit."""
     return exclusive(warehouse / ".ingest.lock")
@@ -93,55 +128,63 @@ def ingest_offers(
         notes: list[LedgerEntry] = []
         files_done: set[str] = set()
 
-        def flush() -> None:
-            nonlocal batch, next_batch
-            if not batch:
-                return
-            entries = bronze.land(batch, next_batch)
-            result.batches.append(next_batch)
+        def landed(landed_batch: list[Piece], batch_id: int, entries: list[LedgerEntry]) -> None:
+            result.batches.append(batch_id)
             files_done.update(entry.source_file for entry in entries)
             result.files = len(files_done)
-            result.lines += sum(len(piece.texts) for piece in batch)
-            result.bytes += sum(piece.size for piece in batch)
+            result.lines += sum(len(piece.texts) for piece in landed_batch)
+            result.bytes += sum(piece.size for piece in landed_batch)
             result.latin1_lines += sum(
-                pc.sum(pc.equal(piece.encodings, "latin-1")).as_py() or 0 for piece in batch
+                pc.sum(pc.equal(piece.encodings, "latin-1")).as_py() or 0 for piece in landed_batch
             )
             for entry in entries:
                 if entry.status == "damaged":
                     result.problems.append(f"{entry.source_file}: {entry.message}")
-            batch = []
-            next_batch += 1
             if progress:
                 progress(result, total_bytes, len(offers))
             if after_batch:
-                after_batch(result.batches[-1])
+                after_batch(batch_id)
+
+        def flush() -> None:
+            nonlocal batch, next_batch
+            if not batch:
+                return
+            landing.submit(batch, next_batch, landed)
+            batch = []
+            next_batch += 1
 
         def batch_full(piece: Piece) -> bool:
             files = {p.entry.source_file for p in batch} | {piece.entry.source_file}
             size = sum(p.size for p in batch) + piece.size
             return bool(batch) and (len(files) > limits.max_files or size > limits.max_bytes)
 
-        for offer in offers:
-            if should_stop():
-                break
-            for item in file_pieces(offer, ledger, limits):
-                if isinstance(item, LedgerEntry):
-                    _take_note(item, ledger, notes, result)
+        # `weblogs run` builds after each commit: its batches land one at a time.
+        landing = Landing(bronze, overlap=bronze.lands_in_background and after_batch is None)
+        try:
+            for offer in offers:
+                if should_stop():
+                    break
+                for item in file_pieces(offer, ledger, limits):
+                    if isinstance(item, LedgerEntry):
+                        _take_note(item, ledger, notes, result)
+                        continue
+                    if batch_full(item):
+                        flush()
+                        if should_stop():
+                            break
+                    batch.append(item)
+                else:
                     continue
-                if batch_full(item):
-                    flush()
-                    if should_stop():
-                        break
-                batch.append(item)
+                break
+            stopped_early = should_stop()
+            if not stopped_early:
+                flush()
             else:
-                continue
-            break
-        stopped_early = should_stop()
-        if not stopped_early:
-            flush()
-        else:
-            # A duplicate may point at content planned but not landed: find it again later.
-            notes = [note for note in notes if note.status != "duplicate"]
+                # A duplicate may point at content planned but not landed: find it again later.
+                notes = [note for note in notes if note.status != "duplicate"]
+            landing.wait()
+        finally:
+            landing.close()
         bronze.record(notes)
         if not stopped_early:
             result.held_back.extend(_held_back(offers, ledger))
