@@ -124,31 +124,32 @@ class Bench:
         variants = self.settings.variants
         pipeline = Pipeline(size_dir / "pipeline", self.env())
         settle(self.settings.settle_seconds)
-        ingest, build = pipeline.ingest_and_build(source)
+        ingest, build, stamp = pipeline.ingest_and_build(source)
         report(
             "cold", size.lines, pipeline.network_filter_rows(), combined([ingest, build]),
             ingest_seconds=ingest.seconds, build_seconds=build.seconds,
             ingest_peak_rss_bytes=ingest.peak_rss_bytes,
             build_peak_rss_bytes=build.peak_rss_bytes,
-            stages=pipeline.stage_seconds(build.seconds),
+            stages=pipeline.stage_seconds(build.seconds, stamp),
         )  # fmt: skip
         if "warm" in variants:
             increment = self.inputs.increment(size, 1)
             expected = self.own_count(increment)
             settle(self.settings.settle_seconds)
-            ingest, build = pipeline.ingest_and_build(increment)
+            ingest, build, stamp = pipeline.ingest_and_build(increment)
             report(
                 "warm", _lines(increment), pipeline.network_filter_rows(),
                 combined([ingest, build]), increment_rows=expected,
                 ingest_seconds=ingest.seconds, build_seconds=build.seconds,
-                stages=pipeline.stage_seconds(build.seconds),
+                stages=pipeline.stage_seconds(build.seconds, stamp),
             )  # fmt: skip
         if "noop" in variants:
             settle(self.settings.settle_seconds)
+            stamp = pipeline.results_stamp()
             build = pipeline.weblogs(*BUILD)
             report(
                 "noop", 0, pipeline.network_filter_rows(), combined([build]),
-                stages=pipeline.stage_seconds(build.seconds),
+                stages=pipeline.stage_seconds(build.seconds, stamp),
             )  # fmt: skip
         for number, variant in ((2, "watch"), (3, "reader")):
             if variant not in variants:

@@ -106,7 +106,9 @@ class Watched:
         self, argv: Sequence[str], env: dict[str, str], cwd: Path, exclusive: bool = True
     ) -> None:
         """`exclusive`: the only child of this process meanwhile, so what the children used
-        when it ends is exactly its CPU time (else the samples of its tree tell)."""
+        when it ends is its CPU time (else the samples of its tree tell). A descendant that
+        its parent never waited for (PySpark's JVM, killed on the way out) is missing from
+        the children's figure: the tree's last sample counts it, so the larger one is kept."""
         self.argv = list(argv)
         self.exclusive = exclusive
         self.children_before = _children_cpu()
@@ -200,7 +202,7 @@ class Watched:
         busy = machine_busy_seconds() - self.busy_before
         cpu = max(self.cpu, tree_cpu(self.process.pid)) - self.cpu_before
         if self.exclusive and self.process.poll() is not None:
-            cpu = _children_cpu() - self.children_before
+            cpu = max(cpu, _children_cpu() - self.children_before)
         other = max(0.0, busy - cpu) / max(seconds, 1e-9)
         return Run(seconds, self.peak, stdout, cpu, self.load_before, load_average(), other)
 

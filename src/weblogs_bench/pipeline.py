@@ -61,9 +61,19 @@ class Pipeline:
         )
         return int(json.loads(run.stdout.strip().splitlines()[-1])["n"])
 
-    def stage_seconds(self, build_seconds: float) -> dict[str, float]:
+    def results_stamp(self) -> int:
+        """When dbt last wrote its run results (0: never), to tell whether a build ran dbt."""
+        try:
+            return (self.run_dir / "target" / "run_results.json").stat().st_mtime_ns
+        except FileNotFoundError:
+            return 0
+
+    def stage_seconds(self, build_seconds: float, stamp_before: int) -> dict[str, float] | None:
         """Where a build's time went, from dbt's run results: the models named in STAGES, the
-        other models, the data tests, and what is left (start-up, parsing, hooks)."""
+        other models, the data tests, and what is left (start-up, parsing, hooks). None when
+        the build wrote no run results since `stamp_before` (nothing new: dbt did not run)."""
+        if self.results_stamp() == stamp_before:
+            return None
         results = json.loads((self.run_dir / "target" / "run_results.json").read_text())
         stages = dict.fromkeys([*STAGES.values(), "other models", "tests"], 0.0)
         for result in results["results"]:
@@ -76,8 +86,10 @@ class Pipeline:
         stages["start-up, parsing and hooks"] = build_seconds - sum(stages.values())
         return {name: round(seconds, 2) for name, seconds in stages.items()}
 
-    def ingest_and_build(self, log: Path) -> tuple[Run, Run]:
-        return self.weblogs("ingest", str(log)), self.weblogs(*BUILD)
+    def ingest_and_build(self, log: Path) -> tuple[Run, Run, int]:
+        """Ingest then build, and the run results' stamp from before the build."""
+        ingest, stamp = self.weblogs("ingest", str(log)), self.results_stamp()
+        return ingest, self.weblogs(*BUILD), stamp
 
     def watch_cycle(self, landing: Path, increment: Path, reader: bool) -> tuple[Run, dict]:
         """Start `weblogs run --watch`, wait until it is idle, drop `increment` into the

@@ -97,7 +97,7 @@ def table(results: Sequence[Result]) -> str:
 
 def stage_table(results: Sequence[Result]) -> str:
     """Where the time of each pipeline run went: ingest, then the build by stage."""
-    runs = [r for r in results if "stages" in r.detail]
+    runs = [r for r in results if r.detail.get("stages")]
     if not runs:
         return ""
     names = list(runs[0].detail["stages"])

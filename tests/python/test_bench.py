@@ -238,6 +238,22 @@ def test_a_process_tree_is_measured_whole(tmp_path: Path) -> None:
         measure.measured([sys.executable, "-c", "raise SystemExit(3)"], dict(os.environ), tmp_path)
 
 
+def test_a_child_its_parent_never_waited_for_is_counted(tmp_path: Path) -> None:
+    """PySpark leaves its JVM unreaped: its CPU is the run's, not other processes' load."""
+    code = (
+        "import os, subprocess, sys, time\n"
+        "child = subprocess.Popen([sys.executable, '-c', 'import time\\n"
+        "end = time.process_time() + 1.5\\nwhile time.process_time() < end: pass'])\n"
+        "while open(f'/proc/{child.pid}/stat').read().rsplit(')', 1)[1].split()[0] != 'Z':\n"
+        "    time.sleep(0.05)\n"
+        "time.sleep(0.3)\n"
+        "os._exit(0)\n"
+    )
+    run = measure.measured([sys.executable, "-c", code], dict(os.environ), tmp_path)
+    assert run.cpu_seconds >= 1.2
+    assert run.other_cores < 0.5
+
+
 def test_replicated_log_repeats_lines_byte_for_byte(tmp_path: Path) -> None:
     source = tmp_path / "real.log"
     source.write_bytes(b"first\n\nthird\r\nlast without newline")
@@ -319,5 +335,7 @@ def test_every_variant_runs_and_the_lab_rows_are_accounted_for(project: Project)
     assert rows["reader"]["detail"]["reads"]["reads"] > 0
     assert all(entry["seconds"] > 0 and entry["peak_rss_bytes"] > 0 for entry in rows.values())
     assert rows["cold"]["detail"]["stages"]["staging"] > 0
+    # Nothing new: the build ran no dbt, so it has no stages (not the last build's again).
+    assert rows["noop"]["detail"]["stages"] is None
     assert report["machine"]["cores"] and report["goals"]
     assert {goal["verdict"] for goal in report["goals"]} <= {"met", "not met"}
