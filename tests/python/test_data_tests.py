@@ -210,3 +210,42 @@ def test_tests_read_new_batches_yet_fail_on_a_bad_one_and_the_full_check_reads_a
                          check=False)  # fmt: skip
     assert full.returncode == 1
     assert any(name.startswith("source_accepted_values") for name in failed_tests(full.stdout))
+
+
+@pytest.mark.e2e
+def test_reconciliation_names_lines_placed_never_twice_or_not_from_bronze(
+    project: Project, tmp_path: Path
+) -> None:
+    import pyarrow as pa
+    from deltalake import DeltaTable, write_deltalake
+
+    log = tmp_path / "access.log"
+    log.write_text(
+        '10.0.0.1 - - [01/Aug/1995:00:00:01 -0400] "GET /a HTTP/1.0" 200 1000\n'
+        '10.0.0.2 - - [01/Aug/1995:00:00:02 -0400] "GET /b HTTP/1.0" 200 1000\n'
+        "not a request at all\n"
+    )
+    project.weblogs("ingest", str(log))
+    project.dbt("seed")
+    project.dbt("run")
+    test = "assert_every_raw_line_parsed_or_quarantined"
+    assert project.dbt("test", "--select", test).returncode == 0
+
+    models = project.warehouse / "weblogs"
+    requests = DeltaTable(str(models / "int_access_requests_deduplicated"))
+    never = requests.to_pyarrow_table().column("request_id")[0].as_py()
+    requests.delete(f"request_id = '{never}'")
+    quarantine = models / "access_log_quarantine"
+    quarantined = DeltaTable(str(quarantine)).to_pyarrow_table()
+    assert quarantined.num_rows == 1
+    stranger = quarantined.set_column(
+        quarantined.schema.get_field_index("line_id"),
+        quarantined.schema.field("line_id"),
+        pa.array(["f" * 64], quarantined.schema.field("line_id").type),
+    )
+    # The quarantined line a second time, and a line bronze never had.
+    write_deltalake(str(quarantine), pa.concat_tables([quarantined, stranger]), mode="append")
+
+    result = project.dbt("test", "--select", test, check=False)
+    assert result.returncode == 1
+    assert "Got 3 results" in result.stdout
