@@ -28,9 +28,9 @@
 
 {% macro access_log_common_pattern() -%}
     {#- The shape nearly every line has: a request of method, path and protocol without
-        spaces or escapes, and either no referer and user agent or both, closed. No group
-        may be left out and each field's character class excludes the separator after it,
-        so the engine can split the line in one forward pass (in Sail, about 2.5 times as
+        spaces or escapes, and either no referer and user agent or both, closed. Only that
+        pair is optional, and each field's character class excludes the separator after
+        it, so no field is ever tried at more than one length (in Sail, about 2.5 times as
         fast as the full grammar). A line this accepts is accepted by the full pattern
         with the same 11 groups: each group here is one of the full pattern's choices. -#}
     {%- set pattern -%}
