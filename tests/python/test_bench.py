@@ -251,7 +251,6 @@ def test_a_child_its_parent_never_waited_for_is_counted(tmp_path: Path) -> None:
     )
     run = measure.measured([sys.executable, "-c", code], dict(os.environ), tmp_path)
     assert run.cpu_seconds >= 1.2
-    assert run.other_cores < 0.5
 
 
 def test_replicated_log_repeats_lines_byte_for_byte(tmp_path: Path) -> None:
