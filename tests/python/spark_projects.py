@@ -11,6 +11,7 @@ from jvm_processes import executors, python_workers
 
 from conftest import Project
 from weblogs import spark_server
+from weblogs.cli.output import readable
 
 MART_KEYS = {
     "weblogs.network_filter": "request_id",
@@ -77,7 +78,9 @@ class TargetProject(Project):
             return [json.loads(line) for line in output.splitlines() if line.strip()]
         frame = self.spark.sql(sql)
         return [
-            json.loads(json.dumps(dict(zip(frame.columns, row, strict=True)), default=str))
+            json.loads(
+                json.dumps(dict(zip(frame.columns, map(readable, row), strict=True)), default=str)
+            )
             for row in frame.collect()
         ]
 

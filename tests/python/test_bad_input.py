@@ -71,9 +71,9 @@ def _is_whole_gzip(path: Path) -> bool:
     return True
 
 
-def line_id(site: str, occurrence: int, text: str) -> str:
-    """sha2(site || ':' || occurrence || ':' || line) as the staging model computes it."""
-    return hashlib.sha256(f"{site}:{occurrence}:{text}".encode()).hexdigest()
+def line_id(site: str, occurrence: int, text: str) -> bytes:
+    """unhex(sha2(site || ':' || occurrence || ':' || line)) as the staging model computes it."""
+    return hashlib.sha256(f"{site}:{occurrence}:{text}".encode()).digest()
 
 
 def delta_rows(path: Path) -> list[dict]:

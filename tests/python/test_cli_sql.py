@@ -155,3 +155,22 @@ def test_an_unknown_table_in_an_empty_warehouse_says_what_to_do(tmp_path: Path, 
     error = capsys.readouterr().err.strip()
     assert error.startswith("weblogs sql: ") and len(error.splitlines()) == 1
     assert "no tables yet: land logs with `weblogs ingest`" in error
+
+
+@pytest.mark.e2e
+def test_ids_print_as_the_hex_of_their_digest(demo: Project) -> None:
+    """request_id is the 32 bytes of a SHA-256 digest: each format prints it as Spark's
+    hex() does, not as a Python bytes value."""
+    query = (
+        "select request_id, hex(request_id) as shown from network_filter"
+        " order by request_id limit 3"
+    )
+    shown = rows(demo, query)
+    assert len(shown) == 3
+    for row in shown:
+        assert row["request_id"] == row["shown"] and len(row["shown"]) == 64
+    table = demo.weblogs("sql", query).stdout.splitlines()[2:5]
+    csv_rows = demo.weblogs("sql", query, "--format", "csv").stdout.splitlines()[1:]
+    expected = [[row["shown"], row["shown"]] for row in shown]
+    assert [line.split() for line in table] == expected
+    assert [line.split(",") for line in csv_rows] == expected

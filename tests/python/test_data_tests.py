@@ -234,14 +234,14 @@ def test_reconciliation_names_lines_placed_never_twice_or_not_from_bronze(
     models = project.warehouse / "weblogs"
     requests = DeltaTable(str(models / "int_access_requests_deduplicated"))
     never = requests.to_pyarrow_table().column("request_id")[0].as_py()
-    requests.delete(f"request_id = '{never}'")
+    requests.delete(f"request_id = X'{never.hex()}'")
     quarantine = models / "access_log_quarantine"
     quarantined = DeltaTable(str(quarantine)).to_pyarrow_table()
     assert quarantined.num_rows == 1
     stranger = quarantined.set_column(
         quarantined.schema.get_field_index("line_id"),
         quarantined.schema.field("line_id"),
-        pa.array(["f" * 64], quarantined.schema.field("line_id").type),
+        pa.array([b"\xff" * 32], quarantined.schema.field("line_id").type),
     )
     # The quarantined line a second time, and a line bronze never had.
     write_deltalake(str(quarantine), pa.concat_tables([quarantined, stranger]), mode="append")

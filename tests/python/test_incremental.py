@@ -104,9 +104,9 @@ def test_incremental_marts_equal_a_full_rebuild_through_replays_late_data_and_a_
     )
     network_filter = DeltaTable(str(project_copy.warehouse / "weblogs" / "network_filter"))
     network_filter.update(
-        predicate=f"request_id = '{spoiled}'", updates={"status_description": "'Spoiled'"}
+        predicate=f"request_id = X'{spoiled}'", updates={"status_description": "'Spoiled'"}
     )
-    network_filter.delete(f"request_id = '{removed}'")
+    network_filter.delete(f"request_id = X'{removed}'")
     tested = project_copy.dbt(
         "test", "--select", "assert_network_filter_holds_the_qualifying_requests",
         "--vars", LOW_COVERAGE, check=False,

@@ -7,7 +7,16 @@ import json
 import sys
 
 
+def readable(value: object) -> object:
+    """Binary values (the request and line ids) as hex, as Spark's `hex()` shows them; the
+    rest as they came."""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value).hex().upper()
+    return value
+
+
 def print_rows(columns: list[str], rows: list[tuple], output_format: str) -> None:
+    rows = [tuple(readable(value) for value in row) for row in rows]
     if output_format == "csv":
         writer = csv.writer(sys.stdout)
         writer.writerow(columns)
