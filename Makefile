@@ -75,7 +75,7 @@ docs: setup
 # Re-resolve the lock after changing dependencies in pyproject.toml.
 lock:
 	$(PYTHON) -m venv /tmp/weblogs-lock && /tmp/weblogs-lock/bin/pip install --quiet pip-tools
-	/tmp/weblogs-lock/bin/pip-compile --quiet --extra dev --extra databricks --extra bench --generate-hashes \
+	/tmp/weblogs-lock/bin/pip-compile --quiet --extra dev --extra databricks --generate-hashes \
 		--strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
 
 clean:

@@ -58,6 +58,29 @@ def test_hashes_tell_lines_apart_and_agree_on_equal_ones() -> None:
     assert (hashes != 0).all()
 
 
+def test_hashes_come_back_in_the_lines_order() -> None:
+    """Hundreds of thousands of lines, hashed by an engine with threads of its own: each
+    hash is its own line's, whatever its position."""
+    generator = random.Random(11)
+    distinct = [f"line {index} " + "x" * generator.randrange(0, 300) for index in range(5000)]
+    lines = [generator.choice(distinct) for _ in range(300_000)]
+    alone = {text: int(line_hashes(pa.array([text]))[0]) for text in distinct[:200]}
+    hashes = line_hashes(pa.array(lines, type=pa.large_string())).tolist()
+    by_text: dict[str, int] = {}
+    for text, value in zip(lines, hashes, strict=True):
+        assert by_text.setdefault(text, value) == value
+        assert alone.get(text, value) == value
+    assert len(set(by_text.values())) == len(by_text) > 4000
+    seen: dict[str, int] = {}
+    wanted = []
+    for text in lines:
+        seen[text] = seen.get(text, 0) + 1
+        wanted.append(seen[text])
+    counts = LineCounts()
+    counts.reserve(len(distinct))  # room made at once: no growing while numbering
+    assert counts.number(np.array(hashes, dtype=np.uint64)).tolist() == wanted
+
+
 def test_repeats_far_apart_in_one_file_keep_their_numbers(tmp_path: Path) -> None:
     """A block of lines repeated many batches later: every copy is a new occurrence."""
     block = [f"10.0.0.{n % 50} GET /page/{n % 70}" for n in range(400)]

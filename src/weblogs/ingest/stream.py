@@ -6,6 +6,7 @@ from __future__ import annotations
 import bz2
 import gzip
 import hashlib
+import os
 import zlib
 from pathlib import Path
 from typing import BinaryIO
@@ -39,6 +40,8 @@ class FileStream:
         self.offset = 0
         self.hasher = hashlib.sha256()
         self.counts = LineCounts()
+        # The content's size where it is known before reading it (not through a decompressor).
+        self.size = None if self.compressed else os.fstat(self.handle.fileno()).st_size
         # The start of a line read past but not ended yet (skip_to reads in blocks).
         self.unfinished = b""
         self.damage: str | None = None
@@ -118,7 +121,15 @@ class FileStream:
         self._count_unfinished()
         start, end = self._consume(size)
         texts, encodings = decode_lines(split_lines(self.buffer, start, end))
-        return Lines(texts, encodings, self.counts.number(line_hashes(texts)))
+        hashes = line_hashes(texts)
+        self._make_room(len(hashes))
+        return Lines(texts, encodings, self.counts.number(hashes))
+
+    def _make_room(self, coming: int) -> None:
+        """Size the line counts for the whole file from the distinct lines per byte read so
+        far, once, instead of doubling them a dozen times through a large file."""
+        if self.size and self.offset:
+            self.counts.reserve((self.counts.size + coming) * self.size // self.offset)
 
     def skip_to(self, offset: int) -> None:
         """Consume up to `offset` (or the end of the content, if that comes first), counting
