@@ -11,10 +11,12 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 from weblogs_bench.measure import Run, Watched, measured
@@ -71,18 +73,21 @@ class Pipeline:
     def stage_seconds(self, build_seconds: float, stamp_before: int) -> dict[str, float] | None:
         """Where a build's time went, from dbt's run results: the models named in STAGES, the
         other models, the data tests, and what is left (start-up, parsing, hooks). None when
-        the build wrote no run results since `stamp_before` (nothing new: dbt did not run)."""
+        the build wrote no run results since `stamp_before` (nothing new: dbt did not run).
+
+        dbt runs nodes side by side on its threads: each moment is shared out evenly among
+        the nodes running then, so the stages add up to the build's time, not more."""
         if self.results_stamp() == stamp_before:
             return None
         results = json.loads((self.run_dir / "target" / "run_results.json").read_text())
         stages = dict.fromkeys([*STAGES.values(), "other models", "tests"], 0.0)
+        spans = []
         for result in results["results"]:
             kind, *_, name = result["unique_id"].split(".")
-            seconds = float(result["execution_time"])
-            if kind in ("test", "unit_test"):
-                stages["tests"] += seconds
-            else:
-                stages[STAGES.get(name, "other models")] += seconds
+            stage = "tests" if kind in ("test", "unit_test") else STAGES.get(name, "other models")
+            spans.append((stage, *node_span(result)))
+        for stage, seconds in shared_seconds(spans).items():
+            stages[stage] += seconds
         stages["start-up, parsing and hooks"] = build_seconds - sum(stages.values())
         return {name: round(seconds, 2) for name, seconds in stages.items()}
 
@@ -123,3 +128,28 @@ class Pipeline:
         if watching is None and cycle.peak_rss_bytes == 0:
             raise BenchError("the watch cycle was not measured")
         return cycle, reads
+
+
+def node_span(result: dict) -> tuple[float, float]:
+    """When a node of dbt's run results started and ended (epoch seconds): its compile and
+    execute steps, or its execution time ending at zero where dbt recorded no steps."""
+    times = [
+        datetime.fromisoformat(step[edge].replace("Z", "+00:00")).timestamp()
+        for step in result.get("timing") or []
+        for edge in ("started_at", "completed_at")
+        if step.get(edge)
+    ]
+    if not times:
+        return 0.0, float(result["execution_time"])
+    return min(times), max(times)
+
+
+def shared_seconds(spans: list[tuple[str, float, float]]) -> dict[str, float]:
+    """Seconds per label, each moment split evenly among the spans covering it."""
+    edges = sorted({edge for _, start, end in spans for edge in (start, end)})
+    shares: dict[str, float] = {}
+    for start, end in itertools.pairwise(edges):
+        running = [label for label, first, last in spans if first <= start and end <= last]
+        for label in running:
+            shares[label] = shares.get(label, 0.0) + (end - start) / len(running)
+    return shares

@@ -16,6 +16,7 @@ from conftest import Project
 from weblogs.generate import write_log
 from weblogs.real_shape import write_replicated_log
 from weblogs_bench import accounting, goals, harness, measure, peers, variants
+from weblogs_bench.pipeline import node_span, shared_seconds
 
 
 def test_sizes_read_as_line_counts() -> None:
@@ -251,6 +252,24 @@ def test_a_child_its_parent_never_waited_for_is_counted(tmp_path: Path) -> None:
     )
     run = measure.measured([sys.executable, "-c", code], dict(os.environ), tmp_path)
     assert run.cpu_seconds >= 1.2
+
+
+def test_nodes_side_by_side_share_the_time_they_overlap() -> None:
+    """Two dbt threads: a staging span of 10 s with tests running beside it for 4 s of it
+    counts 8 s for staging and 2 + 4 s for the tests, 14 s in all, the wall time."""
+    spans = [("staging", 0.0, 10.0), ("tests", 6.0, 10.0), ("tests", 10.0, 14.0)]
+    assert shared_seconds(spans) == {"staging": 8.0, "tests": 6.0}
+    result = {
+        "execution_time": 2.5,
+        "timing": [
+            {"name": "compile", "started_at": "2026-11-28T10:00:00Z",
+             "completed_at": "2026-11-28T10:00:00.500000Z"},
+            {"name": "execute", "started_at": "2026-11-28T10:00:00.500000Z",
+             "completed_at": "2026-11-28T10:00:02.500000Z"},
+        ],
+    }  # fmt: skip
+    start, end = node_span(result)
+    assert end - start == 2.5
 
 
 def test_replicated_log_repeats_lines_byte_for_byte(tmp_path: Path) -> None:
