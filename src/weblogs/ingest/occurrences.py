@@ -6,12 +6,11 @@ open-addressing table of two numpy arrays (12 bytes a slot, at most half full), 
 follows the file's distinct lines, not its size in bytes, and no line is held as text.
 
 The hash is DuckDB's hash() of the text, computed over the Arrow buffers without a Python
-object per line (pandas' SipHash over objects took 14 times as long), and the same in every
-process: a file read again (a live log that grew) is counted again to the same numbers.
-Two different lines of one file
-sharing a hash would share a counter: their numbers stay unique and repeatable, so no
-request is lost or doubled, but they would count each other (odds about n²/2⁶⁵ for n distinct
-lines: 7e-6 for a file of 16 million).
+object per line (pandas' SipHash over one object per line took about 16 times as long), and
+the same in every process: a file read again (a live log that grew) is counted again to the
+same numbers. Two different lines of one file sharing a hash would share a counter: their
+numbers stay unique and repeatable, so no request is lost or doubled, but they would count
+each other (odds about n²/2⁶⁵ for n distinct lines: 7e-6 for a file of 16 million).
 """
 
 from __future__ import annotations
