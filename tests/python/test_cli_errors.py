@@ -25,17 +25,26 @@ def no_traceback(*texts: str) -> None:
         assert "leaked semaphore" not in text, text
 
 
+# As from a terminal: a test worker may ignore SIGINT, and an ignored signal stays ignored
+# in the child, which then never sees the Ctrl-C. A small Python sets it back to the default
+# and then becomes the command. Not Popen's preexec_fn: it runs Python in the forked copy of
+# a worker that has threads (its link to pytest-xdist's controller), where Python's documents
+# warn it may deadlock before the command starts. Two CI failures here fit that: the command
+# ended by SIGABRT with nothing on its stderr, once after 60 s without starting to write.
+DEFAULT_SIGINT_THEN_EXEC = (
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+    "os.execv(sys.argv[1], sys.argv[1:])"
+)
+
+
 def start(project: Project, *args: str) -> subprocess.Popen:
     return subprocess.Popen(
-        [WEBLOGS, *args],
+        [sys.executable, "-c", DEFAULT_SIGINT_THEN_EXEC, WEBLOGS, *args],
         cwd=project.workdir,
         env=project.env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        # As from a terminal: a test worker may ignore SIGINT (pytest-xdist's do), and an
-        # ignored signal stays ignored in the child, which then never sees the Ctrl-C.
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
 
 
@@ -151,6 +160,7 @@ def test_ctrl_c_during_generate(project: Project) -> None:
     deadline = time.monotonic() + 60
     while not (project.workdir / "big.log").exists() and time.monotonic() < deadline:
         time.sleep(0.1)
+    assert (project.workdir / "big.log").exists(), "generate did not start writing in 60 s"
     code, stdout, stderr = interrupted(process, after=0.5)
     no_traceback(stdout, stderr)
     assert (code, stderr) == (INTERRUPTED, "weblogs: interrupted\n")
