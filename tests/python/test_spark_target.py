@@ -324,7 +324,11 @@ def test_ingest_survives_sigkill(spark_project: TargetProject, tmp_path: Path) -
         arrive(landing, round_number, rng)
         before = committed_batch(spark_project, "kill_raw")
         process = start_ingest(spark_project, command)
-        time.sleep(rng.uniform(3, 20))
+        # Within a round's run: on 2 cores one takes about 4 s (the first, which creates the
+        # table, about 8); an instant past its end would find it done and kill nothing.
+        kill_at = time.monotonic() + rng.uniform(1, 4.5)
+        while process.poll() is None and time.monotonic() < kill_at:
+            time.sleep(0.05)
         killed = process.poll() is None
         if killed:
             process.send_signal(signal.SIGKILL)
