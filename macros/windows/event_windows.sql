@@ -44,3 +44,34 @@
         {%- endif -%}
     {%- endif -%}
 {% endmacro %}
+
+
+{% macro oldest_recomputed_window_epoch(requests_relation) %}
+    {#- The start of the oldest window an incremental run of traffic_by_window recomputes:
+        the window of the oldest request in the batches it merges, or the oldest stored
+        window not final yet; none before execution or when nothing is recomputed. Every
+        request a recomputed window counts is at or after it, so the run can read only
+        those: with the bound as a literal the engine skips the older files by their
+        statistics, where the MERGE read every stored request (2.4 s of a +1% build at 16M
+        stored lines; 0.2 s bounded). -#}
+    {%- if not execute -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set query -%}
+        select
+            new_requests.oldest_window_start,
+            open_windows.oldest_window_start
+        from (
+            select {{ event_window_start_epoch('min(event_epoch_seconds)') }} as oldest_window_start
+            from {{ requests_relation }}
+            where {{ is_after_last_merged_batch('ingest_batch_id') }}
+        ) as new_requests
+        cross join (
+            select min(unix_seconds(window_start)) as oldest_window_start
+            from {{ this }}
+            where not is_final
+        ) as open_windows
+    {%- endset -%}
+    {%- set starts = run_query(query).rows[0].values() | reject('none') | map('int') | list -%}
+    {{ return(starts | min if starts else none) }}
+{% endmacro %}

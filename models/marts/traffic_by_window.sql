@@ -11,8 +11,12 @@
 }}
 {%- set window_seconds = traffic_window_seconds() -%}
 {%- set incremental_run = reads_stored_rows() -%}
+{%- set oldest_window_epoch = none -%}
 {%- if incremental_run -%}
     {{ check_stored_window_length(this) }}
+    {%- set oldest_window_epoch = oldest_recomputed_window_epoch(
+        ref('int_access_requests_deduplicated')
+    ) -%}
 {%- endif %}
 
 with
@@ -22,6 +26,10 @@ requests as (
         *,
         {{ event_window_start_epoch('event_epoch_seconds') }} as window_start_epoch
     from {{ ref('int_access_requests_deduplicated') }}
+    {% if oldest_window_epoch is not none -%}
+        -- Only the requests of the windows this run can recompute, new ones included.
+        where event_epoch_seconds >= {{ oldest_window_epoch }}
+    {%- endif %}
 ),
 
 new_requests as (
