@@ -132,7 +132,7 @@ class Pipeline:
 
 def node_span(result: dict) -> tuple[float, float]:
     """When a node of dbt's run results started and ended (epoch seconds): its compile and
-    execute steps, or its execution time ending at zero where dbt recorded no steps."""
+    execute steps, or its execution time counted from zero where dbt recorded no steps."""
     times = [
         datetime.fromisoformat(step[edge].replace("Z", "+00:00")).timestamp()
         for step in result.get("timing") or []
