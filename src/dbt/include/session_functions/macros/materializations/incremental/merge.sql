@@ -35,8 +35,10 @@
     {%- endif -%}
     {%- set target_columns = adapter.get_columns_in_relation(target) -%}
     {%- set skips_matched = config.get('skip_matched_step', false) -%}
-    {%- if skips_matched or not delta_merge_matches(target, source, predicates) -%}
+    {%- if skips_matched -%}
         {{ delta_insert_new_keys_sql(target, source, predicates, target_columns) }}
+    {%- elif not delta_merge_matches(target, source, predicates) -%}
+        {{ delta_insert_sql(target, source, target_columns) }}
     {%- else -%}
         {{ delta_merge_update_sql(target, source, predicates, target_columns) }}
     {%- endif -%}
@@ -67,6 +69,16 @@
         from {{ target }} as DBT_INTERNAL_DEST
         where {{ predicates | join(' and ') }}
     )
+{% endmacro %}
+
+
+{% macro delta_insert_sql(target, source, target_columns) %}
+    {#- Every incoming row: the probe found none that meets a stored row, and the build
+        holds the warehouse, so no other writer can store one before this commit. -#}
+    {%- set columns = get_quoted_csv(target_columns | map(attribute='name')) -%}
+    insert into {{ target }} ({{ columns }})
+    select {{ columns }}
+    from {{ source }}
 {% endmacro %}
 
 
