@@ -153,8 +153,12 @@ daily_requests as (
 ),
 
 latest_day as (
+    -- The newest complete day: the day before the newest request's, which may still be
+    -- filling (a build during the day, a slice of a backlog, or lines of the day still on
+    -- their way): judging it would take a day begun for a collapse.
     select
-        max(event_date) as event_date,
+        date_sub(max(event_date), 1) as event_date,
+        max(event_date) as newest_event_date,
         min(event_date) as first_event_date
     from daily_requests
 ),
@@ -162,18 +166,20 @@ latest_day as (
 daily_volume as (
     select
         latest_day.event_date,
-        -- Days before the latest one that the window covers (days without requests count
+        latest_day.newest_event_date,
+        latest_day.first_event_date,
+        -- Days before the judged one that the window covers (days without requests count
         -- as zero, but not days before the first request ever seen).
         least(
             {{ var('dq_daily_volume_trailing_days') }},
             datediff(latest_day.event_date, latest_day.first_event_date)
         ) as history_days,
-        sum(
+        coalesce(sum(
             case
                 when daily_requests.event_date = latest_day.event_date
                     then daily_requests.request_count
             end
-        ) as latest_count,
+        ), 0) as latest_count,
         coalesce(sum(
             case
                 when
@@ -185,10 +191,11 @@ daily_volume as (
             end
         ), 0) as trailing_count
     from latest_day
-    inner join daily_requests
+    left join daily_requests
         on latest_day.event_date >= daily_requests.event_date
     group by
         latest_day.event_date,
+        latest_day.newest_event_date,
         latest_day.first_event_date
 ),
 
@@ -206,6 +213,12 @@ daily_volume_change as (
         {{ var('dq_daily_volume_change_warn') }} as warn_threshold,
         {{ var('dq_daily_volume_change_fail') }} as fail_threshold,
         case
+            when newest_event_date is null
+                then 'no requests yet'
+            when event_date < first_event_date
+                then
+                    'no complete day yet: every request is from '
+                    || cast(newest_event_date as string) || ', which may still be filling'
             when history_days >= {{ var('dq_daily_volume_min_history_days') }}
                 then
                     cast(latest_count as string) || ' requests on '

@@ -120,7 +120,8 @@ def test_bad_input_corpus_end_to_end(project: Project) -> None:
         "monitor_within_thresholds_data_quality_monitors_unregistered_status_share": "fail",
         "monitor_within_thresholds_data_quality_monitors_new_methods": "fail",
         "monitor_within_thresholds_data_quality_monitors_new_protocols": "fail",
-        "monitor_within_thresholds_data_quality_monitors_daily_volume_change": "warn",
+        # Its newest complete day, 2019-12-31, has 3 requests and the week before it none.
+        "monitor_within_thresholds_data_quality_monitors_daily_volume_change": "fail",
     }
 
     monitors = {
@@ -131,6 +132,9 @@ def test_bad_input_corpus_end_to_end(project: Project) -> None:
         "methods never seen before: -, BREW, FOOBAR, PROPFIND, get"
     )
     assert monitors["unregistered_status_share"]["explanation"].endswith("lacks: 0, 299, 999")
+    assert monitors["daily_volume_change"]["explanation"] == (
+        "3 requests on 2019-12-31 against a daily average of 0.0 over the 7 day(s) before"
+    )
 
     bronze = delta_rows(project.warehouse / "weblogs_raw" / "access_log_lines")
     requests = {

@@ -38,7 +38,8 @@ def monitor_outcomes(project: Project) -> dict[str, str]:
 
 @pytest.mark.e2e
 def test_monitors_judge_the_latest_batch_against_history(project: Project, tmp_path: Path) -> None:
-    # Tiny data: one day only. Volume cannot be judged yet and says so.
+    # Tiny data: one day only, which may still be filling. Volume cannot be judged yet and
+    # says so.
     first_day = tmp_path / "day1.log"
     first_day.write_text("".join(request_line(1, second) + "\n" for second in range(10)))
     project.weblogs("ingest", str(first_day))
@@ -46,15 +47,18 @@ def test_monitors_judge_the_latest_batch_against_history(project: Project, tmp_p
     found = monitors(project)
     assert found["daily_volume_change"]["measured_value"] is None
     assert found["daily_volume_change"]["status"] == "ok"
-    assert found["daily_volume_change"]["explanation"].startswith("not enough history: 0 day(s)")
+    assert found["daily_volume_change"]["explanation"] == (
+        "no complete day yet: every request is from 2026-03-01, which may still be filling"
+    )
     assert {name: row["status"] for name, row in found.items()} == dict.fromkeys(found, "ok")
 
-    # Three more days, ten requests each, one of them a PROPFIND: a new method warns.
-    more_days = tmp_path / "days2-4.log"
+    # Four more days, ten requests each, one of them a PROPFIND: a new method warns. The
+    # newest complete day, the 4th, is judged against the three before it.
+    more_days = tmp_path / "days2-5.log"
     more_days.write_text(
         "".join(
             request_line(day, second, "PROPFIND" if (day, second) == (3, 5) else "GET") + "\n"
-            for day in (2, 3, 4)
+            for day in (2, 3, 4, 5)
             for second in range(10)
         )
     )
@@ -67,10 +71,13 @@ def test_monitors_judge_the_latest_batch_against_history(project: Project, tmp_p
     assert found["daily_volume_change"]["measured_value"] == 0.0
     assert monitor_outcomes(project)["new_methods"] == "warn"
 
-    # Day five: one request (a PROPFIND, no longer new) and a bad line. Volume collapses
-    # from an average of 10 to 1 (0.9 > 0.8 fails); one line in two is quarantined.
-    last_day = tmp_path / "day5.log"
-    last_day.write_text(request_line(5, 1, "PROPFIND") + "\nnot a log line\n")
+    # Day six: one request (a PROPFIND, no longer new) and a bad line, then a request on day
+    # seven, which completes day six. Its volume collapses from an average of 10 to 1 (0.9 >
+    # 0.8 fails); one line in three is quarantined.
+    last_day = tmp_path / "days6-7.log"
+    last_day.write_text(
+        request_line(6, 1, "PROPFIND") + "\nnot a log line\n" + request_line(7, 2) + "\n"
+    )
     project.weblogs("ingest", str(last_day))
     build = project.dbt("build", check=False)
     assert build.returncode == 1
@@ -78,10 +85,10 @@ def test_monitors_judge_the_latest_batch_against_history(project: Project, tmp_p
     assert found["new_methods"]["status"] == "ok"
     assert found["daily_volume_change"]["measured_value"] == pytest.approx(0.9)
     assert found["daily_volume_change"]["explanation"] == (
-        "1 requests on 2026-03-05 against a daily average of 10.0 over the 4 day(s) before"
+        "1 requests on 2026-03-06 against a daily average of 10.0 over the 5 day(s) before"
     )
-    assert found["quarantine_rate"]["measured_value"] == 0.5
-    assert found["quarantine_rate"]["explanation"] == "1 of 2 lines of ingest batch 3 quarantined"
+    assert found["quarantine_rate"]["measured_value"] == pytest.approx(1 / 3)
+    assert found["quarantine_rate"]["explanation"] == "1 of 3 lines of ingest batch 3 quarantined"
     assert monitor_outcomes(project) == {
         "quarantine_rate": "fail",
         "unregistered_status_share": "pass",
