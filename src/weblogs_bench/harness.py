@@ -25,7 +25,7 @@ from weblogs_bench.accounting import Accounting, account
 from weblogs_bench.inputs import Inputs
 from weblogs_bench.measure import Run, measured, settle
 from weblogs_bench.peers import access_log_pattern
-from weblogs_bench.pipeline import BUILD, Pipeline
+from weblogs_bench.pipeline import BUILD, Pipeline, build_slices
 from weblogs_bench.variants import (
     BASELINE,
     PEER_VARIANTS,
@@ -129,8 +129,8 @@ class Bench:
             "cold", size.lines, pipeline.network_filter_rows(), combined([ingest, build]),
             ingest_seconds=ingest.seconds, build_seconds=build.seconds,
             ingest_peak_rss_bytes=ingest.peak_rss_bytes,
-            build_peak_rss_bytes=build.peak_rss_bytes,
-            stages=pipeline.stage_seconds(build.seconds, stamp),
+            build_peak_rss_bytes=build.peak_rss_bytes, build_slices=build_slices(build.stdout),
+            stages=pipeline.stage_seconds(build, stamp),
         )  # fmt: skip
         if "warm" in variants:
             increment = self.inputs.increment(size, 1)
@@ -141,7 +141,7 @@ class Bench:
                 "warm", _lines(increment), pipeline.network_filter_rows(),
                 combined([ingest, build]), increment_rows=expected,
                 ingest_seconds=ingest.seconds, build_seconds=build.seconds,
-                stages=pipeline.stage_seconds(build.seconds, stamp),
+                stages=pipeline.stage_seconds(build, stamp),
             )  # fmt: skip
         if "noop" in variants:
             settle(self.settings.settle_seconds)
@@ -149,7 +149,7 @@ class Bench:
             build = pipeline.weblogs(*BUILD)
             report(
                 "noop", 0, pipeline.network_filter_rows(), combined([build]),
-                stages=pipeline.stage_seconds(build.seconds, stamp),
+                stages=pipeline.stage_seconds(build, stamp),
             )  # fmt: skip
         for number, variant in ((2, "watch"), (3, "reader")):
             if variant not in variants:

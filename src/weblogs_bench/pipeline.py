@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import re
 import sys
 import time
 from datetime import datetime
@@ -70,15 +71,17 @@ class Pipeline:
         except FileNotFoundError:
             return 0
 
-    def stage_seconds(self, build_seconds: float, stamp_before: int) -> dict[str, float] | None:
+    def stage_seconds(self, build: Run, stamp_before: int) -> dict[str, float] | None:
         """Where a build's time went, from dbt's run results: the models named in STAGES, the
         other models, the data tests, and what is left (start-up, parsing, hooks). None when
-        the build wrote no run results since `stamp_before` (nothing new: dbt did not run).
+        the build wrote no run results since `stamp_before` (nothing new: dbt did not run),
+        or ran in slices (the run results are the last slice's only).
 
         dbt runs nodes side by side on its threads: each moment is shared out evenly among
         the nodes running then, so the stages add up to the build's time, not more."""
-        if self.results_stamp() == stamp_before:
+        if self.results_stamp() == stamp_before or build_slices(build.stdout) > 1:
             return None
+        build_seconds = build.seconds
         results = json.loads((self.run_dir / "target" / "run_results.json").read_text())
         stages = dict.fromkeys([*STAGES.values(), "other models", "tests"], 0.0)
         spans = []
@@ -128,6 +131,12 @@ class Pipeline:
         if watching is None and cycle.peak_rss_bytes == 0:
             raise BenchError("the watch cycle was not measured")
         return cycle, reads
+
+
+def build_slices(stdout: str) -> int:
+    """How many dbt builds `weblogs build` ran (it says "build N of M:" when it slices)."""
+    found = re.findall(r"^build \d+ of (\d+):", stdout, re.MULTILINE)
+    return int(found[-1]) if found else 1
 
 
 def node_span(result: dict) -> tuple[float, float]:
