@@ -40,13 +40,26 @@
 
 
 {% macro new_rows_scope(relation) %}
-    {#- The predicate selecting the relation's new rows, or '' to test every row. -#}
-    {%- set tested = tested_through_batch() -%}
-    {%- if tested == 0 -%}
+    {#- The predicate selecting the relation's new rows, or '' to test every row; in a slice
+        of a long backlog, rows of batches past the slice's are not yet built (bronze holds
+        them), so they are left out too. -#}
+    {%- if not execute -%}
         {{ return('') }}
     {%- endif -%}
     {%- set node = node_of_relation(relation) -%}
-    {%- if node is none -%}
+    {%- set scope = rows_after_tested_mark(relation, node) -%}
+    {%- if node is not none and 'ingest_batch_id' in node.columns and batch_ceiling() > 0 -%}
+        {%- set up_to_ceiling = is_up_to_batch_ceiling('ingest_batch_id') -%}
+        {{ return(scope ~ ' and ' ~ up_to_ceiling if scope else up_to_ceiling) }}
+    {%- endif -%}
+    {{ return(scope) }}
+{% endmacro %}
+
+
+{% macro rows_after_tested_mark(relation, node) %}
+    {#- The predicate selecting the rows later than the tested mark, or '' for every row. -#}
+    {%- set tested = tested_through_batch() -%}
+    {%- if tested == 0 or node is none -%}
         {{ return('') }}
     {%- endif -%}
     {%- set new_rows = node.meta.get('new_rows') or {} -%}
@@ -65,9 +78,10 @@
 
 {% macro is_in_new_batches(batch_column) %}
     {#- For a singular test: true for rows of batches later than the tested mark (every row
-        on a full check). -#}
+        on a full check), up to the slice's last batch (see new_rows_scope). -#}
     {%- set tested = tested_through_batch() -%}
-    {{ return(batch_column ~ ' > ' ~ tested if tested > 0 else 'true') }}
+    {%- set after_mark = batch_column ~ ' > ' ~ tested if tested > 0 else 'true' -%}
+    {{ return(after_mark ~ ' and ' ~ is_up_to_batch_ceiling(batch_column) if batch_ceiling() > 0 else after_mark) }}
 {% endmacro %}
 
 

@@ -35,6 +35,7 @@ Two more records make later builds pay only for what is new:
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -42,6 +43,9 @@ from pathlib import Path
 
 from weblogs import catalog
 
+# The newest ingest batch a dbt invocation may take from bronze, when set: `weblogs build`
+# builds a long backlog in slices of batches, one invocation per slice (unset: every batch).
+BATCH_CEILING_ENV = "WEBLOGS_BUILD_THROUGH_BATCH"
 # Named when only `weblogs run` wrote it; a file holding only built_through_batch (from
 # that time, or from `weblogs run` on another target) gives every table that mark.
 STATE_FILE = "run_state.json"
@@ -117,6 +121,17 @@ def _read(warehouse: Path) -> dict:
         return json.loads(_path(warehouse).read_text(encoding="utf-8"))
     except FileNotFoundError:
         return {}
+
+
+def batch_ceiling() -> int:
+    """The newest batch this invocation may build from bronze ($WEBLOGS_BUILD_THROUGH_BATCH);
+    0 when unset: every batch."""
+    text = os.environ.get(BATCH_CEILING_ENV, "").strip()
+    if not text:
+        return 0
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError(f"${BATCH_CEILING_ENV} must be a batch number (1 or more), not {text!r}")
+    return int(text)
 
 
 def built_through(warehouse: Path) -> int:

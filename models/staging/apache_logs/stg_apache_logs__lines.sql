@@ -15,8 +15,11 @@ with
 
 access_log_lines as (
     select * from {{ source('apache_logs', 'access_log_lines') }}
-    -- Only batches not parsed yet; a full build parses every batch.
-    where {{ is_after_last_merged_batch('ingest_batch_id') }}
+    -- Only batches not parsed yet (a full build parses every batch), up to the slice's
+    -- last one when a long backlog is built in slices.
+    where
+        {{ is_after_last_merged_batch('ingest_batch_id') }}
+        and {{ is_up_to_batch_ceiling('ingest_batch_id') }}
 ),
 
 common_shape as (

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from weblogs import engine, spark_server
+from weblogs.build_slices import DEFAULT_LINES_PER_BUILD
 from weblogs.cli import commands
 from weblogs.cli.dbt import take_target
 from weblogs.cli.errors import CommandFailed, UsageError
@@ -101,6 +102,13 @@ def parser() -> argparse.ArgumentParser:
         "--force", action="store_true",
         help="build even when nothing is new since the last build (default: skip it, saying so)",
     )  # fmt: skip
+    slicing = argparse.ArgumentParser(add_help=False)
+    slicing.add_argument(
+        "--lines-per-build", type=whole_number, default=DEFAULT_LINES_PER_BUILD, metavar="N",
+        help="when the models are behind bronze by more lines, build in slices of whole "
+        "batches of at most N lines, one dbt build each, so memory follows the slice "
+        "(default: %(default)s; 0: one build)",
+    )  # fmt: skip
     retention = argparse.ArgumentParser(add_help=False)
     retention.add_argument(
         "--retain-hours", type=time_span, default=RETAIN_HOURS, metavar="H",
@@ -126,7 +134,7 @@ def parser() -> argparse.ArgumentParser:
 
     run = command(
         "run", "ingest the new files of the landing folder, then dbt build", batch, retention,
-        forcing, epilog=DBT_EPILOG, allow_abbrev=False,
+        forcing, slicing, epilog=DBT_EPILOG, allow_abbrev=False,
     )  # fmt: skip
     run.add_argument(
         "--landing", default=DEFAULT_LANDING, metavar="FOLDER",
@@ -174,8 +182,9 @@ def parser() -> argparse.ArgumentParser:
     compact.set_defaults(run=commands.runner("compact"))
 
     build = command(
-        "build", "dbt build on the target, once the warehouse is free", forcing,
-        usage="weblogs build [-h] [--force] [global options] [dbt build arguments ...]",
+        "build", "dbt build on the target, once the warehouse is free", forcing, slicing,
+        usage="weblogs build [-h] [--force] [--lines-per-build N] [global options] "
+        "[dbt build arguments ...]",
         epilog=DBT_EPILOG, allow_abbrev=False,
     )  # fmt: skip
     build.set_defaults(run=commands.runner("build"))

@@ -79,6 +79,11 @@ class SessionFunctionsAdapter(SparkAdapter):
         return name
 
     @available
+    def batch_ceiling(self) -> int:
+        """The newest ingest batch this invocation may take from bronze (0: every batch)."""
+        return build_state.batch_ceiling()
+
+    @available
     def record_build_state(
         self,
         bronze_id: str,

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from weblogs.cli.bronze import bronze_of, limits
+from weblogs.cli.commands.build import build_in_slices
 from weblogs.cli.dbt import nothing_to_build, run_dbt_process
 from weblogs.cli.errors import UsageError
 from weblogs.cli.targets import require_embedded
@@ -24,7 +25,7 @@ def run(options: argparse.Namespace) -> int:
         require_embedded(target, "run --compact-every")
 
     def build() -> bool:
-        return run_dbt_process("build", options.dbt_args, options.warehouse, target) == 0
+        return build_in_slices(options, run_dbt_process, run_dbt_process) == 0
 
     def nothing_new() -> str | None:
         if options.force:

@@ -46,3 +46,9 @@
     {% endif %}
     {{ return('') }}
 {% endmacro %}
+
+
+{% macro session_functions__batch_ceiling() %}
+    {#- Set by `weblogs build` for each slice of a long backlog (weblogs.build_state). -#}
+    {{ return(adapter.batch_ceiling() if execute else 0) }}
+{% endmacro %}
