@@ -2,11 +2,16 @@
     {#- In an incremental run, true for rows of ingest batches newer than the newest one the
         model already holds; a full build takes every batch. A compile without introspection
         (`dbt compile --no-introspect`, no connection) cannot ask whether the table exists,
-        so it renders the full build instead of failing in is_incremental()'s lookup. -#}
+        so it renders the full build instead of failing in is_incremental()'s lookup.
+        The newest batch is looked up first and written as a literal: the engine skips the
+        files whose statistics hold only older batches, which a subquery in the filter did
+        not let it do (staging read all of bronze: 1.8 s of a +1% build at 16M lines, 0.55 s
+        with the literal). -#}
     {%- if flags.INTROSPECT is not sameas false and is_incremental() -%}
-        {{ batch_column }} > (
-            select coalesce(max(merged.ingest_batch_id), 0) from {{ this }} as merged
-        )
+        {%- set newest = run_query(
+            'select coalesce(max(ingest_batch_id), 0) from ' ~ this
+        ).columns[0].values()[0] -%}
+        {{ batch_column }} > {{ newest }}
     {%- else -%}
         true
     {%- endif -%}
