@@ -14,6 +14,7 @@ from test_pipeline import LOW_COVERAGE
 
 from conftest import Project
 from weblogs.build_slices import slice_ceilings
+from weblogs.build_state import BATCH_CEILING_ENV, batch_ceiling
 from weblogs.generate import write_log
 
 # Tables every build makes the same whatever the slices; data_quality_monitors judges
@@ -35,7 +36,7 @@ def test_slices_hold_whole_batches_the_largest_as_small_as_the_fewest_slices_all
     ceilings = slice_ceilings(even, 0, 4_000_000)
     sizes = [
         sum(even[b] for b in range(low + 1, high + 1))
-        for low, high in zip([0, *ceilings], ceilings)
+        for low, high in zip([0, *ceilings], ceilings, strict=False)
     ]
     assert len(ceilings) == 5 and ceilings[-1] == 57
     # The largest as small as five slices allow: 57 batches need one of 12 batches.
@@ -45,6 +46,17 @@ def test_slices_hold_whole_batches_the_largest_as_small_as_the_fewest_slices_all
     assert slice_ceilings({1: 100, 2: 1, 3: 1}, 0, 15) == [1, 3]
     assert slice_ceilings({1: 5, 2: 5}, 0, 0) == [2]
     assert slice_ceilings({1: 5, 2: 5}, 2, 3) == []
+
+
+def test_the_batch_ceiling_is_a_batch_number_or_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(BATCH_CEILING_ENV, raising=False)
+    assert batch_ceiling() == 0
+    monkeypatch.setenv(BATCH_CEILING_ENV, " 12 ")
+    assert batch_ceiling() == 12
+    for wrong in ("0", "-3", "twelve", "1.5"):
+        monkeypatch.setenv(BATCH_CEILING_ENV, wrong)
+        with pytest.raises(ValueError, match="must be a batch number"):
+            batch_ceiling()
 
 
 def table_rows(warehouse: Path, table: str) -> list[str]:
