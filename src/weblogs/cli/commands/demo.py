@@ -7,6 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from weblogs.build_slices import DEFAULT_LINES_PER_BUILD
 from weblogs.cli.commands.report import report
 from weblogs.cli.commands.run import run
 from weblogs.cli.commands.sql import query
@@ -32,6 +33,7 @@ def demo(options: argparse.Namespace) -> int:
     options.every = options.watch = None
     options.compact_every, options.retain_hours, options.wait = 0, 168.0, True
     options.force = False  # a second demo finds nothing new and builds nothing
+    options.lines_per_build = DEFAULT_LINES_PER_BUILD
     if run(options) != 0:
         print("dbt build failed", file=sys.stderr)
         return 1
