@@ -41,8 +41,8 @@ def build_in_slices(options: argparse.Namespace, call: DbtCall, call_slice: DbtC
     the models are behind by more (embedded engine, no dbt arguments besides --vars: a
     selection or --full-refresh builds in one invocation), each through `call_slice`: a
     child process, whose memory goes back when it ends (in one process, what the engine
-    kept grew from slice to slice: 0.75 GiB after the first of 16M lines' four, 1.9 GiB
-    after the fourth)."""
+    kept between slices of 16M lines grew from 0.75 GiB after the first to 1.9 GiB after
+    the fourth)."""
     batch_lines, ceilings = _slices(options)
     if len(ceilings) <= 1:
         return call("build", options.dbt_args, options.warehouse, options.target)
