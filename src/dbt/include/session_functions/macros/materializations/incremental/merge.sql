@@ -16,9 +16,10 @@
     million rows with nothing incoming), where a join with the same bound reads only the
     files the Delta statistics say can match (tens of milliseconds). So where no stored row
     is to be updated, which is every build but the rare one that takes rows in again, the
-    merge is written as what it amounts to: one INSERT of the incoming rows whose key is
-    not stored, a single Delta commit like the MERGE. A MERGE runs only when rows are to be
-    updated and a bounded join finds that some are.
+    merge is written as what it amounts to, a single Delta commit like the MERGE: one
+    INSERT of the incoming rows whose key is not stored (skip_matched_step), or of every
+    incoming row when a bounded join finds that none meets a stored one. A MERGE runs only
+    when rows are to be updated and that join finds some.
 #}
 {% macro session_functions__get_merge_sql(target, source, unique_key, dest_columns, incremental_predicates) %}
     {%- set predicates = [] if incremental_predicates is none else [] + incremental_predicates -%}
@@ -36,7 +37,7 @@
     {%- set target_columns = adapter.get_columns_in_relation(target) -%}
     {%- set skips_matched = config.get('skip_matched_step', false) -%}
     {%- if skips_matched -%}
-        {{ delta_insert_new_keys_sql(target, source, predicates, target_columns) }}
+        {{ delta_insert_sql(target, source, target_columns, skipping=predicates) }}
     {%- elif not delta_merge_matches(target, source, predicates) -%}
         {{ delta_insert_sql(target, source, target_columns) }}
     {%- else -%}
@@ -59,26 +60,22 @@
 {% endmacro %}
 
 
-{% macro delta_insert_new_keys_sql(target, source, predicates, target_columns) %}
+{% macro delta_insert_sql(target, source, target_columns, skipping=none) %}
+    {#- The incoming rows, but for those that meet a stored row on the predicates `skipping`
+        (an anti join). Without them, every incoming row: the probe found none that meets a
+        stored row, and the build holds the warehouse, so no other writer can store one
+        before this commit; the anti join would hold every incoming column for nothing. -#}
     {%- set columns = get_quoted_csv(target_columns | map(attribute='name')) -%}
     insert into {{ target }} ({{ columns }})
     select {{ columns }}
     from {{ source }} as DBT_INTERNAL_SOURCE
+    {%- if skipping %}
     where not exists (
         select 1
         from {{ target }} as DBT_INTERNAL_DEST
-        where {{ predicates | join(' and ') }}
+        where {{ skipping | join(' and ') }}
     )
-{% endmacro %}
-
-
-{% macro delta_insert_sql(target, source, target_columns) %}
-    {#- Every incoming row: the probe found none that meets a stored row, and the build
-        holds the warehouse, so no other writer can store one before this commit. -#}
-    {%- set columns = get_quoted_csv(target_columns | map(attribute='name')) -%}
-    insert into {{ target }} ({{ columns }})
-    select {{ columns }}
-    from {{ source }}
+    {%- endif %}
 {% endmacro %}
 
 
