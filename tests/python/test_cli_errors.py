@@ -3,6 +3,7 @@ would (in its own process), ends in one line and a meaningful exit code."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -257,3 +258,30 @@ def test_the_lock_names_the_command_that_holds_it(project: Project) -> None:
 
     with hold(project.warehouse, "build"):
         assert holder(project.warehouse).startswith(f"weblogs build (pid {os.getpid()}) since ")
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("lines_per_build", ["0", "1500"])
+def test_a_build_read_through_head_ends_quietly(
+    project: Project, tmp_path: Path, lines_per_build: str
+) -> None:
+    """`weblogs build | head -1`, in one dbt build and in slices: no traceback for each line
+    dbt could not print (there were thousands), and a build that ends where it can."""
+    from weblogs.generate import write_log
+    from weblogs.ingest.delta import DeltaBronze
+
+    log = write_log(tmp_path / "access.log", 4_000, seed=3)
+    project.weblogs("ingest", str(log), "--max-bytes-per-batch", "200kB")
+    landed = DeltaBronze(project.warehouse, "weblogs_raw").committed_batch_id()
+    assert landed >= 3
+    process = start(project, "build", "--lines-per-build", lines_per_build)
+    first = process.stdout.readline()
+    process.stdout.close()
+    stderr = process.stderr.read()
+    assert (process.wait(timeout=600), stderr) == (PIPE_CLOSED, ""), first
+    state = json.loads((project.warehouse / "_catalog" / "run_state.json").read_text())
+    if lines_per_build == "0":
+        assert state["built_through_batch"] == landed  # the one build went on to its end
+    else:
+        assert first.startswith("build 1 of ")  # the slices stop after the first
+        assert 1 <= state["built_through_batch"] < landed

@@ -87,6 +87,36 @@ class QuietInterrupt(logging.Filter):
         return not text.endswith("Encountered an error:")
 
 
+class ClosedOutput(logging.Filter):
+    """`weblogs build | head`: once the reader is gone, each of dbt's console lines printed a
+    "--- Logging error ---" traceback (6,498 lines of them for one build). dbt makes its
+    console handlers anew in every invocation, so they are fitted here, before each line:
+    a closed pipe sends the rest of the output to /dev/null and the build goes on; the
+    command then ends as for a closed pipe (`closed`)."""
+
+    closed = False
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        for handler in logging.getLogger(DBT_CONSOLE_LOGGER).handlers:
+            if not getattr(handler, "weblogs_fitted", False):
+                handler.handleError = self._handle_error(handler.handleError)
+                handler.weblogs_fitted = True
+        return True
+
+    @staticmethod
+    def _handle_error(default):
+        def handle_error(record: logging.LogRecord) -> None:
+            if not isinstance(sys.exc_info()[1], BrokenPipeError):
+                default(record)
+                return
+            from weblogs.cli.main import drop_output
+
+            drop_output()
+            ClosedOutput.closed = True
+
+        return handle_error
+
+
 def call_dbt(args: list[str]):  # dbt's dbtRunnerResult
     """dbt in this process. An error dbt did not report itself (the in-process runner returns
     a usage error unprinted) is raised or printed here; a Ctrl-C it caught is raised again."""
@@ -96,6 +126,7 @@ def call_dbt(args: list[str]):  # dbt's dbtRunnerResult
     console = logging.getLogger(DBT_CONSOLE_LOGGER)
     if not any(isinstance(known, QuietInterrupt) for known in console.filters):
         console.addFilter(QuietInterrupt())
+        console.addFilter(ClosedOutput())
     reported: list[str] = []
 
     def note_reported(event) -> None:  # a dbt EventMsg

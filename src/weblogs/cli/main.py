@@ -13,7 +13,7 @@ from typing import NoReturn
 from weblogs import engine, spark_server
 from weblogs.build_slices import DEFAULT_LINES_PER_BUILD
 from weblogs.cli import commands
-from weblogs.cli.dbt import take_target
+from weblogs.cli.dbt import ClosedOutput, take_target
 from weblogs.cli.errors import CommandFailed, UsageError
 from weblogs.cli.targets import TARGET_ENV, resolve_target
 from weblogs.cli.values import (
@@ -330,7 +330,7 @@ def run_guarded(argv: list[str] | None) -> int:
     try:
         code = run_command(argv)
         sys.stdout.flush()  # a closed pipe shows here, not in Python's exit
-        return code
+        return PIPE_CLOSED if ClosedOutput.closed and code == 0 else code
     except SystemExit as end:  # argparse's --help and usage errors
         if not flushed():
             return PIPE_CLOSED
