@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import threading
 from abc import abstractmethod
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from importlib import import_module
 from pathlib import Path
 
 from dbt.adapters.base.meta import available
-from dbt.adapters.base.relation import AdapterTrackingRelationInfo
+from dbt.adapters.base.relation import AdapterTrackingRelationInfo, BaseRelation
 from dbt.adapters.contracts.relation import RelationConfig
 from dbt.adapters.spark.impl import SparkAdapter
 
@@ -77,6 +79,34 @@ class SessionFunctionsAdapter(SparkAdapter):
         catalog.register_function(self._session(), definition)
         self._keep_function(definition)
         return name
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Tables a model's materialization staged, per thread (models run in parallel).
+        self._scratch = threading.local()
+
+    def pre_model_hook(self, config: Mapping) -> object:
+        self._scratch_tables().clear()
+        return super().pre_model_hook(config)
+
+    def post_model_hook(self, config: Mapping, context: object) -> None:
+        """Drop the tables the model's materialization staged, whether it succeeded or not."""
+        scratch = self._scratch_tables()
+        while scratch:
+            self.drop_relation(scratch.pop())
+        super().post_model_hook(config, context)
+
+    @available
+    def drop_after_model(self, relation: BaseRelation) -> str:
+        """Drop `relation` once the model being built has run (merge.sql stages a MERGE's
+        source in one)."""
+        self._scratch_tables().append(relation)
+        return ""
+
+    def _scratch_tables(self) -> list[BaseRelation]:
+        if not hasattr(self._scratch, "tables"):
+            self._scratch.tables = []
+        return self._scratch.tables
 
     @available
     def batch_ceiling(self) -> int:

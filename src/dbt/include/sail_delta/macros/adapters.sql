@@ -14,6 +14,14 @@
 {%- endmacro %}
 
 
+{% macro sail_delta__scratch_location_clause(relation) -%}
+    {#- A table the build stages for itself, in its schema's folder like a model's: left
+        behind by a killed build, the next process finds it and the next stage replaces it
+        (without a location Sail writes a <name>-<uuid> folder no later process sees). -#}
+    location '{{ adapter.table_location(relation.schema, relation.identifier) }}'
+{%- endmacro %}
+
+
 {% macro sail_delta__drop_relation(relation) -%}
     {#- A dropped table takes its files with it, as a managed table would; otherwise a
         re-create at the same location would find the old rows (and a seed would double). -#}

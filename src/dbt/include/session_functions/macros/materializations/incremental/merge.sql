@@ -19,7 +19,8 @@
     merge is written as what it amounts to, a single Delta commit like the MERGE: one
     INSERT of the incoming rows whose key is not stored (skip_matched_step), or of every
     incoming row when a bounded join finds that none meets a stored one. A MERGE runs only
-    when rows are to be updated and that join finds some.
+    when rows are to be updated and that join finds some, and it reads the incoming rows
+    from a table they are first written to (delta_stage_merge_source).
 #}
 {% macro session_functions__get_merge_sql(target, source, unique_key, dest_columns, incremental_predicates) %}
     {%- set predicates = [] if incremental_predicates is none else [] + incremental_predicates -%}
@@ -41,7 +42,7 @@
     {%- elif not delta_merge_matches(target, source, predicates) -%}
         {{ delta_insert_sql(target, source, target_columns) }}
     {%- else -%}
-        {{ delta_merge_update_sql(target, source, predicates, target_columns) }}
+        {{ delta_merge_update_sql(target, delta_stage_merge_source(target, source), predicates, target_columns) }}
     {%- endif -%}
 {% endmacro %}
 
@@ -76,6 +77,28 @@
         where {{ skipping | join(' and ') }}
     )
     {%- endif %}
+{% endmacro %}
+
+
+{% macro delta_stage_merge_source(target, source) %}
+    {#- The incoming rows written once to a Delta table beside the target, dropped after the
+        model has run. A MERGE reads its source more than once: from the view, each read
+        ran the model's whole query again (traffic_by_window at 16M lines: 2.9 s and
+        3.0 GiB, against 0.4 s and 1.3 GiB to write its 7,503 rows and merge them). -#}
+    {%- set staged = target.incorporate(path={'identifier': target.identifier ~ '__dbt_merge_source'}, type='table') -%}
+    {%- do adapter.drop_relation(staged) -%}
+    {%- do adapter.drop_after_model(staged) -%}
+    {%- call statement('stage_merge_source') -%}
+        create table {{ staged }} using delta
+        {{ adapter.dispatch('scratch_location_clause')(staged) }}
+        as select * from {{ source }}
+    {%- endcall -%}
+    {{ return(staged) }}
+{% endmacro %}
+
+
+{% macro session_functions__scratch_location_clause(relation) %}
+    {#- Spark keeps a managed table under its warehouse and deletes it with the table. -#}
 {% endmacro %}
 
 
