@@ -146,7 +146,7 @@ def call_dbt(args: list[str]):  # dbt's dbtRunnerResult
         if event.info.name == "MainEncounteredError":
             reported.append(event.info.name)
 
-    with shared_parse():
+    with shared_parse(args):
         result = dbtRunner(callbacks=[note_reported]).invoke(args)
     error = result.exception
     if isinstance(error, KeyboardInterrupt):

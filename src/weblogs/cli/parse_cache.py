@@ -6,9 +6,10 @@ What dbt checks before it reuses a parse is the project's files, the vars, the t
 the profile's connection keys, and none of them names the warehouse (sail_delta leaves its
 folder out of the connection keys; dbt_project.yml reads a fixed value when the `weblogs`
 command gives dbt the target folder). So the parse each invocation leaves in its warehouse
-is kept beside the project, in dbt's default target folder, and every invocation of the
-`weblogs` command starts from there. dbt still compares it file by file and parses again
-whatever changed.
+is kept beside the project, in dbt's default target folder, one file for each set of
+--vars and --target (a parse made with other vars is parsed again whole), and every
+invocation of the `weblogs` command starts from there. dbt still compares it file by file
+and parses again whatever changed.
 
 A plain `dbt` command reads the warehouse path in dbt_project.yml, so its parse is its
 warehouse's alone: after a `weblogs` command, the next plain one in the same warehouse
@@ -18,6 +19,7 @@ parses the project again (the `weblogs` command, reading the shared parse, does 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import shutil
 import tempfile
@@ -27,21 +29,38 @@ from pathlib import Path
 PARSE_FILE = "partial_parse.msgpack"
 # dbt reads its partial parse from here when set (it always writes into the target folder).
 PARSE_FILE_ENV = "DBT_PARTIAL_PARSE_FILE_PATH"
+# The dbt options whose values dbt's parse depends on.
+PARSE_OPTIONS = ("--vars", "--target", "-t")
+# Shared parses kept at most (the least recently written go first).
+KEPT_PARSES = 8
 
 
-def shared_parse_file() -> Path:
-    return Path(os.environ.get("DBT_PROJECT_DIR", ".")) / "target" / PARSE_FILE
+def shared_parse_file(dbt_args: list[str]) -> Path:
+    """The shared parse for dbt arguments: partial_parse.msgpack without --vars or
+    --target, else one named after their values."""
+    values: list[str] = []
+    items = iter(dbt_args)
+    for arg in items:
+        if arg in PARSE_OPTIONS:
+            values += [arg, next(items, "")]
+        elif arg.startswith(tuple(f"{option}=" for option in PARSE_OPTIONS)):
+            values += arg.split("=", 1)
+    folder = Path(os.environ.get("DBT_PROJECT_DIR", ".")) / "target"
+    if not values:
+        return folder / PARSE_FILE
+    digest = hashlib.sha256("\0".join(values).encode()).hexdigest()[:16]
+    return folder / f"partial_parse-{digest}.msgpack"
 
 
 @contextlib.contextmanager
-def shared_parse() -> Iterator[None]:
-    """Around one dbt invocation: start from the shared parse (unless
+def shared_parse(dbt_args: list[str]) -> Iterator[None]:
+    """Around one dbt invocation: start from the shared parse for its arguments (unless
     $DBT_PARTIAL_PARSE_FILE_PATH names another), and keep the parse dbt leaves."""
     target_path = os.environ.get("DBT_TARGET_PATH")
     if not target_path:
         yield
         return
-    own, shared = Path(target_path) / PARSE_FILE, shared_parse_file()
+    own, shared = Path(target_path) / PARSE_FILE, shared_parse_file(dbt_args)
     seeded = PARSE_FILE_ENV not in os.environ and shared.is_file()
     before = modified(own)
     if seeded:
@@ -75,5 +94,12 @@ def keep(own: Path, shared: Path) -> None:
         finally:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temporary)
+        kept = sorted(
+            shared.parent.glob("partial_parse*.msgpack"),
+            key=lambda path: modified(path) or 0,
+            reverse=True,
+        )
+        for stale in kept[KEPT_PARSES:]:
+            stale.unlink(missing_ok=True)
     except OSError:
         return
