@@ -12,11 +12,14 @@ from pathlib import Path
 from dbt.adapters.base.meta import available
 from dbt.adapters.base.relation import AdapterTrackingRelationInfo, BaseRelation
 from dbt.adapters.contracts.relation import RelationConfig
+from dbt.adapters.events.logging import AdapterLogger
 from dbt.adapters.spark.impl import SparkAdapter
 
 from dbt.adapters import __about__ as about
 from dbt.adapters.session_functions.relation import SessionFunctionRelation
 from weblogs import build_state, catalog
+
+logger = AdapterLogger("SessionFunctions")
 
 
 class SessionFunctionsAdapter(SparkAdapter):
@@ -93,7 +96,11 @@ class SessionFunctionsAdapter(SparkAdapter):
         """Drop the tables the model's materialization staged, whether it succeeded or not."""
         scratch = self._scratch_tables()
         while scratch:
-            self.drop_relation(scratch.pop())
+            relation = scratch.pop()
+            try:
+                self.drop_relation(relation)
+            except Exception as error:  # the model's own outcome is what dbt reports
+                logger.warning(f"{relation} was not dropped ({error}); the next stage replaces it")
         super().post_model_hook(config, context)
 
     @available
