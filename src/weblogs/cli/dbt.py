@@ -11,7 +11,6 @@ from pathlib import Path
 
 from weblogs import engine, spark_server
 from weblogs.cli.errors import CommandFailed, UsageError
-from weblogs.cli.parse_cache import shared_parse
 from weblogs.cli.targets import PROJECT_DIR, Target, check_ready
 
 # How long a dbt child may take to cancel its queries and exit after a second Ctrl-C.
@@ -20,10 +19,6 @@ CHILD_STOP_SECONDS = 30.0
 DBT_CONSOLE_LOGGER = "stdout_log"
 # The dbt profile of the project (dbt_project.yml).
 PROFILE = "weblogs"
-# Set to "weblogs" by the `weblogs` command, which gives dbt its target folder itself.
-ARTIFACTS_ENV = "WEBLOGS_DBT_ARTIFACTS"
-# The target folder dbt_environment set (a $DBT_TARGET_PATH of the user's is left alone).
-_target_path_set: str | None = None
 
 
 def take_target(args: list[str]) -> tuple[list[str], str | None]:
@@ -50,19 +45,11 @@ def take_target(args: list[str]) -> tuple[list[str], str | None]:
 
 
 def dbt_environment(warehouse: Path) -> None:
-    """Point dbt at this project's profiles and the chosen warehouse, its artifacts in the
-    warehouse unless $DBT_TARGET_PATH says otherwise (and at the Spark Connect server
-    started for it, unless $WEBLOGS_SPARK_HOST/PORT say otherwise)."""
-    global _target_path_set
+    """Point dbt at this project's profiles and the chosen warehouse (and at the Spark
+    Connect server started for it, unless $WEBLOGS_SPARK_HOST/PORT say otherwise)."""
     os.environ.setdefault("DBT_PROFILES_DIR", str(PROJECT_DIR / "profiles"))
     os.environ.setdefault("DBT_PROJECT_DIR", str(PROJECT_DIR))
     os.environ[engine.WAREHOUSE_ENV] = str(warehouse)
-    # dbt_project.yml names the same folder; given here, the project reads no warehouse
-    # path, and a parse made for one warehouse serves the others (cli.parse_cache).
-    if os.environ.get("DBT_TARGET_PATH") in (None, _target_path_set):
-        _target_path_set = str(warehouse / "_dbt" / "target")
-        os.environ["DBT_TARGET_PATH"] = _target_path_set
-    os.environ[ARTIFACTS_ENV] = "weblogs"
     host, port = spark_server.configured_address(warehouse)
     os.environ.setdefault(spark_server.HOST_ENV, host)
     os.environ.setdefault(spark_server.PORT_ENV, str(port))
@@ -146,8 +133,7 @@ def call_dbt(args: list[str]):  # dbt's dbtRunnerResult
         if event.info.name == "MainEncounteredError":
             reported.append(event.info.name)
 
-    with shared_parse(args):
-        result = dbtRunner(callbacks=[note_reported]).invoke(args)
+    result = dbtRunner(callbacks=[note_reported]).invoke(args)
     error = result.exception
     if isinstance(error, KeyboardInterrupt):
         raise KeyboardInterrupt

@@ -23,9 +23,7 @@ class SailDeltaCredentials(SailCredentials):
         return "sail_delta"
 
     def _connection_keys(self) -> tuple[str, ...]:
-        # Not the warehouse: dbt reparses the project when these change, and nothing it
-        # parses depends on the warehouse's folder (`weblogs status` names it).
-        return "mode", "host", "port", "schema"
+        return "mode", "host", "port", "schema", "warehouse"
 
     def __post_init__(self) -> None:
         super().__post_init__()
