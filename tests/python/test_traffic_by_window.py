@@ -182,9 +182,11 @@ def test_windows_add_up_through_batches_and_a_late_file(
     assert last_merge_source_rows(project) == len(late_windows | open_windows)
     untouched = [key for key, row in before.items() if row["is_final"] and key not in late_windows]
     assert untouched and all(after[key] == before[key] for key in untouched)
-    # Each MERGE read its source from a table staged for it, dropped with its files.
+    # Each MERGE read its source from a table staged for it, out of the schema's folder
+    # (no reader lists it), and dropped with its files.
     folders = [path.name for path in (project.warehouse / "weblogs").iterdir()]
     assert [name for name in folders if "__dbt_" in name] == []
+    assert list((project.warehouse / "_scratch").glob("*/*")) == []
     listed = project.weblogs("sql", "show tables", "--format", "csv").stdout
     assert "traffic_by_window," in listed and "__dbt_" not in listed
 

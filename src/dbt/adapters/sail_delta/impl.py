@@ -48,6 +48,12 @@ class SailDeltaAdapter(SessionFunctionsAdapter, SailAdapter):
         return str(self._warehouse() / schema / identifier)
 
     @available
+    def scratch_table_location(self, schema: str, identifier: str) -> str:
+        """Where a table a build stages for itself lives: outside the schemas' folders, so
+        that no other process lists it (catalog.delta_tables skips folders named _*)."""
+        return str(self._warehouse() / "_scratch" / schema / identifier)
+
+    @available
     def stored_table_location(self, schema: str, identifier: str) -> str:
         """The folder the catalog has for a table ('' if unknown): read before a drop."""
         location = catalog.stored_location(self._session(), schema, identifier)

@@ -15,10 +15,13 @@
 
 
 {% macro sail_delta__scratch_location_clause(relation) -%}
-    {#- A table the build stages for itself, in its schema's folder like a model's: left
-        behind by a killed build, the next process finds it and the next stage replaces it
-        (without a location Sail writes a <name>-<uuid> folder no later process sees). -#}
-    location '{{ adapter.table_location(relation.schema, relation.identifier) }}'
+    {#- A table the build stages for itself lives under <warehouse>/_scratch, where no other
+        process looks for tables: a reader listing the schema's folder would find it, then
+        lose it when the model drops it. A folder left there by a killed build is deleted
+        first (a new process's catalog does not know it, so no drop reaches it). -#}
+    {%- set location = adapter.scratch_table_location(relation.schema, relation.identifier) -%}
+    {%- do adapter.purge_table_files(location) -%}
+    location '{{ location }}'
 {%- endmacro %}
 
 
