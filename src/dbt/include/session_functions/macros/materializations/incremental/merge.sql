@@ -82,9 +82,10 @@
 
 {% macro delta_stage_merge_source(target, source) %}
     {#- The incoming rows written once to a Delta table (where: scratch_location_clause),
-        dropped after the model has run. A MERGE reads its source more than once: from the view, each read
-        ran the model's whole query again (traffic_by_window at 16M lines: 2.9 s and
-        3.0 GiB, against 0.4 s and 1.3 GiB to write its 7,503 rows and merge them). -#}
+        dropped after the model has run. A MERGE reads its source more than once: from the
+        view, each read ran the model's whole query again (traffic_by_window at 16M lines:
+        2.9 s and 3.0 GiB, against 0.4 s and 1.3 GiB to write its 7,503 rows and merge
+        them). -#}
     {%- set staged = target.incorporate(path={'identifier': target.identifier ~ '__dbt_merge_source'}, type='table') -%}
     {%- do adapter.drop_relation(staged) -%}
     {%- do adapter.drop_after_model(staged) -%}
