@@ -22,6 +22,14 @@ from weblogs import build_state, catalog
 logger = AdapterLogger("SessionFunctions")
 
 
+class _ScratchTables(threading.local):
+    """The tables the model being built staged, one list per thread (models run in
+    parallel threads)."""
+
+    def __init__(self) -> None:
+        self.tables: list[BaseRelation] = []
+
+
 class SessionFunctionsAdapter(SparkAdapter):
     Relation = SessionFunctionRelation  # type: ignore[assignment]
 
@@ -85,18 +93,12 @@ class SessionFunctionsAdapter(SparkAdapter):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        # Tables a model's materialization staged, per thread (models run in parallel).
-        self._scratch = threading.local()
-
-    def pre_model_hook(self, config: Mapping) -> object:
-        self._scratch_tables().clear()
-        return super().pre_model_hook(config)
+        self._scratch = _ScratchTables()
 
     def post_model_hook(self, config: Mapping, context: object) -> None:
         """Drop the tables the model's materialization staged, whether it succeeded or not."""
-        scratch = self._scratch_tables()
-        while scratch:
-            relation = scratch.pop()
+        while self._scratch.tables:
+            relation = self._scratch.tables.pop()
             try:
                 self.drop_relation(relation)
             except Exception as error:  # the model's own outcome is what dbt reports
@@ -107,13 +109,8 @@ class SessionFunctionsAdapter(SparkAdapter):
     def drop_after_model(self, relation: BaseRelation) -> str:
         """Drop `relation` once the model being built has run (merge.sql stages a MERGE's
         source in one)."""
-        self._scratch_tables().append(relation)
+        self._scratch.tables.append(relation)
         return ""
-
-    def _scratch_tables(self) -> list[BaseRelation]:
-        if not hasattr(self._scratch, "tables"):
-            self._scratch.tables = []
-        return self._scratch.tables
 
     @available
     def batch_ceiling(self) -> int:
