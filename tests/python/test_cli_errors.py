@@ -285,3 +285,16 @@ def test_a_build_read_through_head_ends_quietly(
     else:
         assert first.startswith("build 1 of ")  # the slices stop after the first
         assert 1 <= state["built_through_batch"] < landed
+
+
+def test_a_ctrl_c_after_the_command_ended_changes_nothing() -> None:
+    """A Ctrl-C landing while the finished command runs Python's exit handlers (dbt's locks,
+    logging): the command's exit code, and nothing on stderr."""
+    code = (
+        "import atexit, os, signal\n"
+        "from weblogs.cli.main import leave\n"
+        "atexit.register(lambda: os.kill(os.getpid(), signal.SIGINT))\n"
+        "leave(0)\n"
+    )
+    ended = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert (ended.returncode, ended.stderr) == (0, "")

@@ -6,6 +6,7 @@ import argparse
 import atexit
 import contextlib
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import NoReturn
@@ -320,6 +321,9 @@ def leave(code: int) -> NoReturn:
         code = code or PIPE_CLOSED
     with contextlib.suppress(OSError):
         sys.stderr.flush()
+    # The command is over and its code stands: a Ctrl-C now has nothing to stop, and in an
+    # exit handler it printed "Exception ignored ... KeyboardInterrupt" with a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # What Python's exit runs first (dbt's multiprocessing locks are unlinked here, logging
     # flushed); what it skips is the native teardown after it.
     atexit._run_exitfuncs()
