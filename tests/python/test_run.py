@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from deltalake import DeltaTable
 from deltalake.exceptions import TableNotFoundError
+from jvm_processes import children, command_line, still_running
 from test_pipeline import LOW_COVERAGE, count, scalar_rows
 
 from conftest import BIN_DIR, Project
@@ -182,6 +183,8 @@ def test_run_every_and_watch_pick_up_new_files_and_stop_on_sigterm(
         try:
             name = f"arrived-{trigger[0].strip('-')}.log"
             time.sleep(3)  # the trigger is armed
+            # A dbt child waits for the next build, started ahead.
+            waiting = spare_children(process.pid)
             write_log(landing / name, 300, seed=seed)
             deadline = time.monotonic() + 240
             while not built(project, name):
@@ -190,6 +193,11 @@ def test_run_every_and_watch_pick_up_new_files_and_stop_on_sigterm(
                     output = process.communicate()[0]
                     pytest.fail(f"{trigger}: {name} was not built within 240 s\n{output}")
                 time.sleep(1)
+            # That child built it and has ended; another waits for the build after.
+            assert len(waiting) == 1, waiting
+            assert not still_running(waiting[0])
+            assert len(spare_children(process.pid)) == 1
+            left_behind = waiting + spare_children(process.pid)
         except Exception:
             process.kill()
             raise
@@ -199,6 +207,43 @@ def test_run_every_and_watch_pick_up_new_files_and_stop_on_sigterm(
         output, _ = process.communicate(timeout=120)
         assert process.returncode == 0, output
         assert "stopped by SIGTERM" in output
+        assert not any(still_running(pid, grace_seconds=0) for pid in left_behind)
+
+
+def spare_children(pid: int, wait_seconds: float = 30) -> list[int]:
+    """The dbt children of a `weblogs run` that wait for a build (waiting for one to be
+    started for up to wait_seconds)."""
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        found = [
+            child
+            for child in children(pid)
+            if "weblogs.cli.dbt_child --warm-up" in command_line(child)
+            and still_running(child, grace_seconds=0)
+        ]
+        if found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.2)
+
+
+@pytest.mark.e2e
+def test_the_waiting_dbt_child_ends_with_a_killed_run(project: Project, tmp_path: Path) -> None:
+    """A run killed outright cannot end its waiting dbt child: the child ends by itself
+    when its input closes, instead of waiting for ever."""
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    process = subprocess.Popen(
+        [str(BIN_DIR / "weblogs"), "run", "--landing", str(landing), "--every", "1h"],
+        cwd=project.workdir, env=project.env(), stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        waiting = spare_children(process.pid)
+    finally:
+        process.kill()
+        process.wait()
+    assert len(waiting) == 1
+    assert not still_running(waiting[0], grace_seconds=30)
 
 
 def test_a_second_run_refuses_while_the_first_holds_the_warehouse(tmp_path: Path) -> None:

@@ -170,23 +170,6 @@ def run_dbt(command: str, args: list[str], warehouse: Path, target: Target) -> i
     return 0 if invoke_dbt(command, args, warehouse, target).success else 1
 
 
-def run_dbt_process(command: str, args: list[str], warehouse: Path, target: Target) -> int:
-    """dbt in a child process: memory is returned after every build of a long-running
-    `weblogs run` (in process it grew by about 18 MB per build), and the child has its own
-    session, so a Ctrl-C meant for the run does not abort the build in progress."""
-    check_ready(target, warehouse)
-    dbt_environment(warehouse)
-    child = subprocess.Popen(
-        [sys.executable, "-m", "weblogs.cli.dbt_child", command, *args, *target_arguments(target)],
-        start_new_session=True,
-    )
-    try:
-        return child.wait()
-    except KeyboardInterrupt:
-        stop_child(child)
-        raise
-
-
 def stop_child(child: subprocess.Popen) -> None:
     """Stop a dbt child now (a second Ctrl-C of `weblogs run`): interrupt it as a terminal
     would, so it cancels its queries and removes its multiprocessing locks on the way out.

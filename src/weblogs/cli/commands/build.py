@@ -11,7 +11,8 @@ from pathlib import Path
 
 from weblogs import build_state, raw_layer
 from weblogs.build_slices import lines_by_batch, slice_ceilings
-from weblogs.cli.dbt import nothing_to_build, run_dbt, run_dbt_process
+from weblogs.cli.dbt import nothing_to_build, run_dbt
+from weblogs.cli.dbt_child import run_dbt_process
 from weblogs.cli.targets import Target
 from weblogs.cli.warehouse import hold
 from weblogs.up_to_date import vars_only

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from weblogs.cli.bronze import bronze_of, limits
 from weblogs.cli.commands.build import build_in_slices
-from weblogs.cli.dbt import nothing_to_build, run_dbt_process
+from weblogs.cli.dbt import nothing_to_build
+from weblogs.cli.dbt_child import SpareChild, run_dbt_process
 from weblogs.cli.errors import UsageError
 from weblogs.cli.targets import require_embedded
 from weblogs.cli.warehouse import hold
@@ -24,8 +25,14 @@ def run(options: argparse.Namespace) -> int:
     if options.compact_every:
         require_embedded(target, "run --compact-every")
 
+    stop = StopFlag()
+    # A run that goes on keeps a dbt child started ahead for its next build; a single cycle
+    # starts each when it is needed.
+    spare = SpareChild(options.warehouse, target, wanted=lambda: not stop())
+    call = spare if options.every or options.watch else run_dbt_process
+
     def build() -> bool:
-        return build_in_slices(options, run_dbt_process, run_dbt_process) == 0
+        return build_in_slices(options, call, call) == 0
 
     def nothing_new() -> str | None:
         if options.force:
@@ -36,7 +43,6 @@ def run(options: argparse.Namespace) -> int:
         for table in compact_warehouse(options.warehouse, retain_hours=options.retain_hours):
             print(f"compacted {table.summary()}")
 
-    stop = StopFlag()
     runner = Runner(
         landing=landing,
         warehouse=options.warehouse,
@@ -51,12 +57,17 @@ def run(options: argparse.Namespace) -> int:
         nothing_new=nothing_new,
     )
     with hold(options.warehouse, options.command, wait=options.wait), stop.installed():
-        if options.every:
-            report = runner.run_every(options.every, options.max_cycles)
-        elif options.watch:
-            report = runner.run_watch(max_cycles=options.max_cycles)
-        else:
-            report = runner.run_once()
+        try:
+            if options.every:
+                spare.start()
+                report = runner.run_every(options.every, options.max_cycles)
+            elif options.watch:
+                spare.start()
+                report = runner.run_watch(max_cycles=options.max_cycles)
+            else:
+                report = runner.run_once()
+        finally:
+            spare.close()
     print(
         f"run: {report.cycles} cycle(s), {len(report.batches)} batch(es), "
         f"{report.lines:,} lines, {report.builds} build(s)"
