@@ -78,6 +78,10 @@ def server_url() -> str:
             # 4M lines peaked at 1.82 to 2.04 GiB against 1.98 to 2.10 GiB, in the same time
             # (at 0 s, 1.35 GiB but 20% slower). mimalloc reads it when Sail's library loads.
             os.environ.setdefault("MIMALLOC_PURGE_DELAY", "100")
+            # Sail removes a session idle for 15 minutes, and its next statement fails
+            # ("session ... is not running"): a session of this process, kept across a
+            # long pause, must keep working. 30 days.
+            os.environ.setdefault("SAIL_SPARK__SESSION_TIMEOUT_SECS", str(30 * 24 * 3600))
             from pysail.spark import SparkConnectServer
 
             # Loopback only: the embedded engine serves this process, not the network.
