@@ -247,6 +247,38 @@ def test_the_waiting_dbt_child_ends_with_a_killed_run(project: Project, tmp_path
     assert not still_running(waiting[0], grace_seconds=30)
 
 
+@pytest.mark.e2e
+def test_a_build_after_a_long_wait_opens_its_engine_session_when_it_starts(
+    project: Project, tmp_path: Path
+) -> None:
+    """The engine removes a session left idle (after 30 days here, 2 s in this test): the
+    dbt child waiting for the next build opens none before its build starts."""
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    process = subprocess.Popen(
+        [str(BIN_DIR / "weblogs"), "run", "--landing", str(landing), "--every", "1s",
+         "--settle-seconds", "0", "--vars", LOW_COVERAGE],
+        cwd=project.workdir, env={**project.env(), "SAIL_SPARK__SESSION_TIMEOUT_SECS": "2"},
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        assert spare_children(process.pid)
+        time.sleep(8)  # the child has warmed up, and waited past the idle limit
+        write_log(landing / "late.log", 300, seed=17)
+        deadline = time.monotonic() + 180
+        while not built(project, "late.log") and time.monotonic() < deadline:
+            if process.poll() is not None:
+                break
+            time.sleep(1)
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=120)
+    assert built(project, "late.log"), output
+    assert process.returncode == 0, output
+    assert "failed" not in output
+
+
 def test_a_second_run_refuses_while_the_first_holds_the_warehouse(tmp_path: Path) -> None:
     warehouse = tmp_path / "warehouse"
     with run_lock(warehouse, wait=False):

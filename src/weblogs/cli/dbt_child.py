@@ -108,18 +108,14 @@ class SpareChild:
 
 
 def warm_up() -> None:
-    """What every build on the embedded engine does first: import dbt and the adapter,
-    start the engine, open the session. The warehouse's catalog is restored when the build
-    starts, so it sees the tables as they are then."""
-    from pyspark.sql import SparkSession
-
-    # Imported here for the build (1.3 s of it), which imports them again for nothing.
-    for module in ("dbt.cli.main", "dbt.adapters.sail_delta.impl"):
+    """What every build on the embedded engine does first: import dbt, the adapter and
+    Spark Connect's client, and start the engine. The session is opened when the build
+    starts: one opened now could sit idle past the engine's idle limit before the build
+    (an hour's wait of `--every 1h`), and its catalog would be restored too early."""
+    # Imported here for the build, which imports them again for nothing.
+    for module in ("dbt.cli.main", "dbt.adapters.sail_delta.impl", "pyspark.sql.connect.session"):
         importlib.import_module(module)
-    builder = SparkSession.builder.remote(engine.server_url())
-    for key, value in engine.session_conf(engine.warehouse_path(None)).items():
-        builder = builder.config(key, value)
-    builder.getOrCreate()
+    engine.server_url()
 
 
 def main(argv: list[str]) -> int:
