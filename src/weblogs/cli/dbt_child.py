@@ -5,7 +5,7 @@ the dbt arguments and the environment to run them in, runs dbt, and reports erro
 Ctrl-C as the `weblogs` command does (exit 130 on Ctrl-C, silently: the parent says it in
 one line). With `--warm-up` it first imports dbt and starts the embedded engine, before its
 build is asked for: `weblogs run --every/--watch` keeps one such child waiting between
-builds, so a build does not wait for that (about 1.7 s of each). Stdin closed without a
+builds, so a build does not wait for that (about 1.4 s of each). Stdin closed without a
 line ends the child with nothing done."""
 
 from __future__ import annotations
