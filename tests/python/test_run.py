@@ -251,19 +251,20 @@ def test_the_waiting_dbt_child_ends_with_a_killed_run(project: Project, tmp_path
 def test_a_build_after_a_long_wait_opens_its_engine_session_when_it_starts(
     project: Project, tmp_path: Path
 ) -> None:
-    """The engine removes a session left idle (after 30 days here, 2 s in this test): the
-    dbt child waiting for the next build opens none before its build starts."""
+    """The engine removes a session left idle (after 30 days here, 5 s in this test; a
+    statement of the build taking longer would trip it too): the dbt child waiting for the
+    next build opens none before its build starts."""
     landing = tmp_path / "landing"
     landing.mkdir()
     process = subprocess.Popen(
         [str(BIN_DIR / "weblogs"), "run", "--landing", str(landing), "--every", "1s",
          "--settle-seconds", "0", "--vars", LOW_COVERAGE],
-        cwd=project.workdir, env={**project.env(), "SAIL_SPARK__SESSION_TIMEOUT_SECS": "2"},
+        cwd=project.workdir, env={**project.env(), "SAIL_SPARK__SESSION_TIMEOUT_SECS": "5"},
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     try:
         assert spare_children(process.pid)
-        time.sleep(8)  # the child has warmed up, and waited past the idle limit
+        time.sleep(12)  # the child has warmed up, and waited past the idle limit
         write_log(landing / "late.log", 300, seed=17)
         deadline = time.monotonic() + 180
         while not built(project, "late.log") and time.monotonic() < deadline:
