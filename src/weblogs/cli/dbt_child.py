@@ -69,7 +69,7 @@ class SpareChild:
     """dbt children for the builds of a long-running `weblogs run`, each started as the one
     before it ends, so it has imported dbt and started the engine by the time it is needed.
     Call it as run_dbt_process; close() ends the spare (it waits idle, holding about
-    0.26 GiB)."""
+    0.24 GiB)."""
 
     def __init__(self, warehouse: Path, target: Target, wanted: Callable[[], bool]) -> None:
         self.warehouse = warehouse
