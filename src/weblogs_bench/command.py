@@ -57,6 +57,7 @@ def settings_from(options: argparse.Namespace) -> Settings:
         seed=options.seed,
         workdir=Path(options.workdir) if options.workdir else Path(),
         settle_seconds=options.settle_seconds,
+        repeats=options.repeats,
     )
 
 
@@ -91,12 +92,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="before each variant, wait up to this long for the load average to fall below "
         "1.5 (default: %(default)s)",
     )  # fmt: skip
+    parser.add_argument(
+        "--repeats", type=_positive, default=3, metavar="N",
+        help="+1%% runs timed for each of warm and watch, each with new lines; the median one "
+        "is reported, every time is kept in --out (default: %(default)s)",
+    )  # fmt: skip
     parser.add_argument("--out", metavar="FILE", help="also write the results as JSON here")
     parser.add_argument(
         "--workdir", metavar="FOLDER",
         help="where inputs and warehouses go; inputs are kept for the next run "
         "(default: a temporary folder, removed after)",
     )  # fmt: skip
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return value
 
 
 def command(options: argparse.Namespace) -> int:

@@ -8,16 +8,17 @@ records the machine's load: a variant that shared the machine is flagged busy.
 Counts are checked, and a disagreement stops the benchmark: the peers that apply the
 project's rules keep exactly the pipeline's rows; the lab's code keeps the pipeline's rows
 less those only the pipeline keeps plus those only the lab keeps, as weblogs_bench.accounting
-counts them line by line; each later run adds exactly the rows its increment holds.
+counts them line by line; each later variant adds exactly the rows its increments hold.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,6 +50,8 @@ class Settings:
     seed: int
     workdir: Path
     settle_seconds: float = 30.0
+    # +1% runs timed for each of warm and watch; the result is the median one.
+    repeats: int = 3
 
 
 def combined(runs: Sequence[Run]) -> dict:
@@ -104,7 +107,8 @@ class Bench:
                 f"  {size.shape:>9} {label:>6} {variant:<15} {result.seconds:8.2f} s"
                 f"  {result.peak_rss_bytes / 2**20:7.0f} MiB  {rows:>11,} rows"
                 f"  load {result.load_before:4.2f}->{result.load_after:4.2f}"
-                f"  others {result.other_cores:4.2f} cores{'  BUSY' if result.busy else ''}",
+                f"  others {result.other_cores:4.2f} cores{'  BUSY' if result.busy else ''}"
+                + _runs(detail.get("runs_seconds")),
                 flush=True,
             )
 
@@ -132,16 +136,20 @@ class Bench:
             build_peak_rss_bytes=build.peak_rss_bytes, build_slices=build_slices(build.stdout),
             stages=pipeline.stage_seconds(build, stamp),
         )  # fmt: skip
+        numbers = itertools.count(1)
         if "warm" in variants:
-            increment = self.inputs.increment(size, 1)
-            expected = self.own_count(increment)
-            settle(self.settings.settle_seconds)
-            ingest, build, stamp = pipeline.ingest_and_build(increment)
+            increments, added = self.increments(size, numbers, self.settings.repeats)
+            timed = []
+            for increment in increments:
+                settle(self.settings.settle_seconds)
+                ingest, build, stamp = pipeline.ingest_and_build(increment)
+                timed.append(([ingest, build], pipeline.stage_seconds(build, stamp)))
+            (ingest, build), stages = median_run(timed)
             report(
                 "warm", _lines(increment), pipeline.network_filter_rows(),
-                combined([ingest, build]), increment_rows=expected,
-                ingest_seconds=ingest.seconds, build_seconds=build.seconds,
-                stages=pipeline.stage_seconds(build, stamp),
+                combined([ingest, build]), increment_rows=added,
+                ingest_seconds=ingest.seconds, build_seconds=build.seconds, stages=stages,
+                runs_seconds=[round(sum(run.seconds for run in runs), 2) for runs, _ in timed],
             )  # fmt: skip
         if "noop" in variants:
             settle(self.settings.settle_seconds)
@@ -151,20 +159,44 @@ class Bench:
                 "noop", 0, pipeline.network_filter_rows(), combined([build]),
                 stages=pipeline.stage_seconds(build, stamp),
             )  # fmt: skip
-        for number, variant in ((2, "watch"), (3, "reader")):
+        for variant, repeats in (("watch", self.settings.repeats), ("reader", 1)):
             if variant not in variants:
                 continue
-            increment = self.inputs.increment(size, number)
-            expected = self.own_count(increment)
             before = pipeline.network_filter_rows()
-            settle(self.settings.settle_seconds)
-            cycle, reads = pipeline.watch_cycle(
-                size_dir / "landing", increment, reader=variant == "reader"
-            )
+            increments, added = self.increments(size, numbers, repeats)
+            timed, reads = [], {}
+            for increment in increments:
+                settle(self.settings.settle_seconds)
+                cycle, reads = pipeline.watch_cycle(
+                    size_dir / "landing", increment, reader=variant == "reader"
+                )
+                timed.append(([cycle], None))
+            (cycle,), _ = median_run(timed)
             report(
                 variant, _lines(increment), pipeline.network_filter_rows(), combined([cycle]),
-                increment_rows=expected, rows_before=before, reads=reads,
+                increment_rows=added, rows_before=before, reads=reads,
+                runs_seconds=[round(runs[0].seconds, 2) for runs, _ in timed],
             )  # fmt: skip
+
+    def increments(self, size: Size, numbers: Iterator[int], count: int) -> tuple[list[Path], int]:
+        """The next `count` increments of `size`, each 1% of its lines, and the rows
+        network_filter gains from them all."""
+        increments = [self.inputs.increment(size, next(numbers)) for _ in range(count)]
+        return increments, sum(self.own_count(increment) for increment in increments)
+
+
+def median_run(timed: list[tuple[list[Run], dict | None]]) -> tuple[list[Run], dict | None]:
+    """The repetition whose runs took the median time (the lower of the two middle ones for
+    an even count): its figures are reported together, as measured."""
+    ordered = sorted(timed, key=lambda item: sum(run.seconds for run in item[0]))
+    return ordered[(len(ordered) - 1) // 2]
+
+
+def _runs(seconds: list[float] | None) -> str:
+    """The times of the repetitions a median was taken from, when there were several."""
+    if not seconds or len(seconds) < 2:
+        return ""
+    return "  median of " + " / ".join(f"{value:.2f}" for value in seconds) + " s"
 
 
 def _lines(path: Path) -> int:
@@ -203,6 +235,6 @@ def check_counts(results: Sequence[Result], accounting: Accounting | None) -> No
         if result.network_filter_rows != expected:
             raise BenchError(
                 f"{name} run: network_filter holds {result.network_filter_rows:,} rows, "
-                f"expected {expected:,} (before it plus its increment's own count)"
+                f"expected {expected:,} (before it plus its increments' own count)"
             )
         previous = expected

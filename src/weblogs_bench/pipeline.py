@@ -1,10 +1,12 @@
 """The pipeline's variants, run as a user runs them, each command a process tree of its own:
 
 - ``cold``: ``weblogs ingest BASE`` then ``weblogs build`` into a new warehouse;
-- ``warm``: then ``weblogs ingest`` of 1% new lines and ``weblogs build`` again;
+- ``warm``: then ``weblogs ingest`` of 1% new lines and ``weblogs build`` again (repeated
+  with other new lines, the median reported);
 - ``noop``: then ``weblogs build`` with nothing new;
 - ``watch``: then ``weblogs run --watch`` on a landing folder: once it is idle, 1% new lines
-  are dropped in, timed until it reports the build through their batch;
+  are dropped in, timed until it reports the build through their batch (repeated like
+  ``warm``);
 - ``reader``: the same with another 1%, while a reader queries network_filter in a loop
   (weblogs_bench.reader); it must only ever see the old or the new table.
 """

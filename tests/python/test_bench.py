@@ -254,6 +254,18 @@ def test_a_child_its_parent_never_waited_for_is_counted(tmp_path: Path) -> None:
     assert run.cpu_seconds >= 1.2
 
 
+def test_the_median_repetition_is_reported_whole() -> None:
+    def run(seconds: float) -> measure.Run:
+        return measure.Run(seconds=seconds, peak_rss_bytes=int(seconds * 100), cpu_seconds=1,
+                           load_before=0, load_after=0, other_cores=0, stdout="")  # fmt: skip
+
+    timed = [([run(3), run(4)], {"n": 1}), ([run(1), run(1)], {"n": 2}), ([run(9)], {"n": 3})]
+    assert harness.median_run(timed) == timed[0]
+    # An even count: the lower of the two middle ones.
+    assert harness.median_run(timed[:2]) == timed[1]
+    assert harness.median_run(timed[2:]) == timed[2]
+
+
 def test_nodes_side_by_side_share_the_time_they_overlap() -> None:
     """Two dbt threads: a staging span of 10 s with tests running beside it for 4 s of it
     counts 8 s for staging and 2 + 4 s for the tests, 14 s in all, the wall time."""
@@ -325,7 +337,7 @@ def test_every_variant_runs_and_the_lab_rows_are_accounted_for(project: Project)
     result = subprocess.run(
         [str(Path(sys.executable).parent / "weblogs"), "bench", "--sizes", "real:2000",
          "--real-log", str(real_log), "--out", str(out), "--workdir", str(project.workdir / "b"),
-         "--settle-seconds", "0", "--variants", ",".join(timed)],
+         "--settle-seconds", "0", "--repeats", "2", "--variants", ",".join(timed)],
         cwd=project.workdir, env=project.env(), capture_output=True, text=True, timeout=2400,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
@@ -344,11 +356,16 @@ def test_every_variant_runs_and_the_lab_rows_are_accounted_for(project: Project)
     )
     assert rows["pyspark"]["network_filter_rows"] == counted["lab_rows"] == explained != pipeline
     data = project.workdir / "b" / "data"
+    # Two +1% runs each for warm and watch (--repeats 2), one for the reader, each with its
+    # own new lines: every run's rows count.
     added = 0
-    for variant, number in (("warm", 1), ("watch", 2), ("reader", 3)):
-        increment = data / f"real-2000-increment-{number}.log"
-        added += peers.lab_regex([increment], peers.access_log_pattern())
+    for variant, numbers in (("warm", (1, 2)), ("watch", (3, 4)), ("reader", (5,))):
+        logs = [data / f"real-2000-increment-{number}.log" for number in numbers]
+        added += peers.lab_regex(logs, peers.access_log_pattern())
         assert rows[variant]["network_filter_rows"] == pipeline + added
+    for variant in ("warm", "watch"):
+        runs = rows[variant]["detail"]["runs_seconds"]
+        assert len(runs) == 2 and round(rows[variant]["seconds"], 2) == min(runs)
     assert rows["noop"]["network_filter_rows"] == rows["warm"]["network_filter_rows"]
     assert rows["reader"]["detail"]["reads"]["reads"] > 0
     assert all(entry["seconds"] > 0 and entry["peak_rss_bytes"] > 0 for entry in rows.values())
