@@ -70,6 +70,30 @@ def test_a_dbt_usage_error_is_printed(project: Project) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("flags", "refusal"),
+    [
+        (["--evry", "1s"], "No such option '--evry'."),
+        (["--threads", "two"], "Invalid value for '--threads': 'two' is not a valid integer."),
+    ],
+)
+def test_run_refuses_a_dbt_flag_before_it_lands_anything(
+    project: Project, flags: list[str], refusal: str
+) -> None:
+    """dbt would see the flag only after the batch landed (or never, with nothing new)."""
+    landing = project.workdir / "landing"
+    landing.mkdir()
+    (landing / "access.log").write_text(
+        '1.2.3.4 - - [01/Jan/2016:00:00:01 +0000] "GET / HTTP/1.1" 200 512\n'
+    )
+    result = project.weblogs("run", "--landing", str(landing), *flags, check=False)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"weblogs: dbt: {refusal}")
+    assert result.stderr.endswith(" (`dbt build --help` lists its options)\n")
+    assert result.stderr.count("\n") == 1 and result.stdout == ""
+    assert not (project.warehouse / "weblogs_raw").exists()
+
+
 @pytest.fixture
 def listening_port(monkeypatch) -> Iterator[int]:
     """Something listening where the spark target connects, so weblogs lets dbt start."""

@@ -8,7 +8,7 @@ from pathlib import Path
 from weblogs.cli.bronze import bronze_of, limits
 from weblogs.cli.commands.build import build_in_slices
 from weblogs.cli.dbt import nothing_to_build
-from weblogs.cli.dbt_child import SpareChild, run_dbt_process
+from weblogs.cli.dbt_child import SpareChild, check_arguments, run_dbt_process
 from weblogs.cli.errors import UsageError
 from weblogs.cli.targets import require_embedded
 from weblogs.cli.warehouse import hold
@@ -24,6 +24,10 @@ def run(options: argparse.Namespace) -> int:
     target = options.target
     if options.compact_every:
         require_embedded(target, "run --compact-every")
+    if options.dbt_args:
+        # A mistyped flag (`--evry 1s`) is dbt's to refuse, but dbt sees it only once a batch
+        # has landed, or never when nothing has.
+        check_arguments("build", options.dbt_args)
 
     stop = StopFlag()
     # A run that goes on keeps a dbt child started ahead for its next build; a single cycle
