@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import socket
+import subprocess
 from collections.abc import Iterator
 
 import pytest
 
-from conftest import Project
+from conftest import BIN_DIR, Project
 from weblogs import spark_server
 
 
@@ -92,6 +93,25 @@ def test_run_refuses_a_dbt_flag_before_it_lands_anything(
     assert result.stderr.endswith(" (`dbt build --help` lists its options)\n")
     assert result.stderr.count("\n") == 1 and result.stdout == ""
     assert not (project.warehouse / "weblogs_raw").exists()
+
+
+def test_run_takes_the_dbt_flags_dbt_takes_from_any_folder(project: Project) -> None:
+    """Checked as its build would run them: from a folder without profiles.yml, with no
+    DBT_PROFILES_DIR set, as a user runs it."""
+    landing = project.workdir / "landing"
+    landing.mkdir()
+    env = {
+        name: value
+        for name, value in project.env().items()
+        if name not in ("DBT_PROFILES_DIR", "DBT_PROJECT_DIR")
+    }
+    result = subprocess.run(
+        [str(BIN_DIR / "weblogs"), "run", "--landing", str(landing), "--select", "network_filter+",
+         "--vars", "{dq_monitor_severity: warn}"],
+        cwd=project.workdir, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert (result.returncode, result.stderr) == (0, ""), result.stderr
+    assert "run: 1 cycle(s), 0 batch(es)" in result.stdout
 
 
 @pytest.fixture

@@ -61,12 +61,16 @@ def build_in(child: subprocess.Popen, args: list[str]) -> int:
         raise
 
 
-def check_arguments(command: str, args: list[str]) -> None:
+def check_arguments(command: str, args: list[str], warehouse: Path, target: Target) -> None:
     """Refuse (UsageError) arguments dbt `command` would refuse, an unknown option or a bad
     value, before anything is done: `weblogs run` lands its batches before dbt reads them.
-    Checked in a child, where dbt is imported (about 1 s) and then let go."""
+    Checked in a child, where dbt is imported (about 1 s) and then let go, with the
+    environment and target arguments its build would have (dbt checks that the profiles
+    folder exists, and looks for it in the working folder unless told)."""
+    dbt_environment(warehouse)
+    argv = [command, *args, *target_arguments(target)]
     checked = subprocess.run(
-        [sys.executable, "-m", "weblogs.cli.dbt_child", CHECK, command, *args],
+        [sys.executable, "-m", "weblogs.cli.dbt_child", CHECK, *argv],
         capture_output=True, text=True,
     )  # fmt: skip
     if checked.returncode == 0:

@@ -27,7 +27,7 @@ def run(options: argparse.Namespace) -> int:
     if options.dbt_args:
         # A mistyped flag (`--evry 1s`) is dbt's to refuse, but dbt sees it only once a batch
         # has landed, or never when nothing has.
-        check_arguments("build", options.dbt_args)
+        check_arguments("build", options.dbt_args, options.warehouse, target)
 
     stop = StopFlag()
     # A run that goes on keeps a dbt child started ahead for its next build; a single cycle
