@@ -61,6 +61,11 @@ def build_in(child: subprocess.Popen, args: list[str]) -> int:
         raise
 
 
+def dbt_argv(command: str, args: list[str], target: Target) -> list[str]:
+    """dbt's arguments for `command` on `target`: what a build runs and what is checked."""
+    return [command, *args, *target_arguments(target)]
+
+
 def check_arguments(command: str, args: list[str], warehouse: Path, target: Target) -> None:
     """Refuse (UsageError) arguments dbt `command` would refuse, an unknown option or a bad
     value, before anything is done: `weblogs run` lands its batches before dbt reads them.
@@ -68,9 +73,8 @@ def check_arguments(command: str, args: list[str], warehouse: Path, target: Targ
     environment and target arguments its build would have (dbt checks that the profiles
     folder exists, and looks for it in the working folder unless told)."""
     dbt_environment(warehouse)
-    argv = [command, *args, *target_arguments(target)]
     checked = subprocess.run(
-        [sys.executable, "-m", "weblogs.cli.dbt_child", CHECK, *argv],
+        [sys.executable, "-m", "weblogs.cli.dbt_child", CHECK, *dbt_argv(command, args, target)],
         capture_output=True, text=True,
     )  # fmt: skip
     if checked.returncode == 0:
@@ -96,7 +100,7 @@ def run_dbt_process(command: str, args: list[str], warehouse: Path, target: Targ
     by about 18 MB per build of a long `weblogs run`, and by far more between the slices of
     a long backlog)."""
     check_ready(target, warehouse)
-    return build_in(start(target, warehouse), [command, *args, *target_arguments(target)])
+    return build_in(start(target, warehouse), dbt_argv(command, args, target))
 
 
 class SpareChild:
@@ -121,7 +125,7 @@ class SpareChild:
         child, self._spare = self._spare, None
         if child is None or child.poll() is not None:
             child = start(target, warehouse)
-        status = build_in(child, [command, *args, *target_arguments(target)])
+        status = build_in(child, dbt_argv(command, args, target))
         self.start()
         return status
 
