@@ -146,7 +146,7 @@ class Bench:
                 timed.append(([ingest, build], pipeline.stage_seconds(build, stamp)))
             (ingest, build), stages = median_run(timed)
             report(
-                "warm", _lines(increment), pipeline.network_filter_rows(),
+                "warm", _lines(increments[-1]), pipeline.network_filter_rows(),
                 combined([ingest, build]), increment_rows=added,
                 ingest_seconds=ingest.seconds, build_seconds=build.seconds, stages=stages,
                 runs_seconds=[round(sum(run.seconds for run in runs), 2) for runs, _ in timed],
@@ -173,7 +173,7 @@ class Bench:
                 timed.append(([cycle], None))
             (cycle,), _ = median_run(timed)
             report(
-                variant, _lines(increment), pipeline.network_filter_rows(), combined([cycle]),
+                variant, _lines(increments[-1]), pipeline.network_filter_rows(), combined([cycle]),
                 increment_rows=added, rows_before=before, reads=reads,
                 runs_seconds=[round(runs[0].seconds, 2) for runs, _ in timed],
             )  # fmt: skip
