@@ -4,8 +4,9 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: setup demo test lint unit e2e bench spark browser ci-deps lineage-screenshot report-screenshot docs lock clean
+.PHONY: setup dev demo test lint unit e2e bench spark browser ci-deps lineage-screenshot report-screenshot docs lock clean
 
 setup: $(STAMP)
 
@@ -16,6 +17,14 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps --editable .
 	touch $(STAMP)
+
+# The development set-up: besides the project, the benchmark (bench/, a tool of its own that
+# the weblogs package never imports), editable. Its dependencies are in the same lock.
+dev: $(DEV_STAMP)
+
+$(DEV_STAMP): $(STAMP) bench/pyproject.toml
+	$(BIN)/python -m pip install --quiet --no-deps --editable bench
+	touch $(DEV_STAMP)
 
 # The main job on the embedded engine: generate demo logs, ingest, dbt build, verify, and
 # write demo/report.html.
@@ -31,23 +40,23 @@ test: lint
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=25
 
 # ruff, ruff format, sqlfluff and dbt parse, as the pre-commit hooks run them.
-lint: setup
+lint: dev
 	$(BIN)/pre-commit run --all-files --show-diff-on-failure
 
-unit: setup
+unit: dev
 	$(BIN)/python -m pytest -m "not e2e and not spark and not browser"
 
-e2e: setup
+e2e: dev
 	$(BIN)/python -m pytest -m e2e
 
 # The benchmark (docs/benchmark.md): the pipeline beside PySpark, DuckDB and a regex bound.
 # BENCH_SIZES=2000 for a quick look; the full run took 50 minutes on a busy 2-core machine.
 BENCH_SIZES ?= 0.5M,1M,2M,4M
-bench: setup
-	$(BIN)/weblogs bench --sizes $(BENCH_SIZES) --out bench/results.json
+bench: dev
+	$(BIN)/weblogs-bench --sizes $(BENCH_SIZES) --out bench/results/results.json
 
 # The project on a local Apache Spark Connect server (JVM), compared with the embedded engine.
-spark: setup
+spark: dev
 	$(BIN)/python -m pytest -m spark
 
 # What the JVM Spark and browser tests need beyond Python: a Java runtime and Chromium
@@ -61,11 +70,11 @@ browser:
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
 
 # Refresh docs/lineage.png, the lineage picture in the README.
-lineage-screenshot: setup
+lineage-screenshot: dev
 	WEBLOGS_LINEAGE_SCREENSHOT=$(CURDIR)/docs/lineage.png $(BIN)/python -m pytest -m browser tests/python/test_docs_lineage.py
 
 # Refresh docs/report.png, the picture of `weblogs report` (the browser test takes it).
-report-screenshot: setup
+report-screenshot: dev
 	WEBLOGS_REPORT_SCREENSHOT=$(CURDIR)/docs/report.png $(BIN)/python -m pytest -m browser tests/python/test_report.py
 
 docs: setup

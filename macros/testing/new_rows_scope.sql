@@ -1,6 +1,6 @@
 {#
     Data tests read what is new. Every data test of the project once passed on every row of
-    the batches up to the one the warehouse records as tested through (weblogs.build_state),
+    the batches up to the one the warehouse records as tested through (weblogs.build.state),
     with the project as it is now; a normal build then tests the rows of later batches only,
     so its tests cost what the new batches cost. A bad batch still fails: it is later than
     the mark, and the mark moves only when every test passed. A full check reads every row:

@@ -1,15 +1,18 @@
-"""Locks on files: one process at a time past a block, and one writer per warehouse."""
+"""Locks on files: one process at a time past a block, one writing command per warehouse,
+and one writer of bronze at a time."""
 
 from __future__ import annotations
 
 import fcntl
 import os
+import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 RUN_LOCK = ".run.lock"
+INGEST_LOCK = ".ingest.lock"
 
 
 @contextmanager
@@ -56,3 +59,37 @@ def run_lock(warehouse: Path, *, wait: bool, command: str = "weblogs run") -> It
             handle.seek(0)
             handle.truncate()
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def ingest_lock(warehouse: Path) -> AbstractContextManager[None]:
+    """One writer of bronze at a time: a second ingest waits for the first to commit."""
+    return exclusive(warehouse / INGEST_LOCK)
+
+
+def holder(warehouse: Path) -> str:
+    """Who holds the warehouse, as its lock file says: command, pid and since when."""
+    try:
+        text = (warehouse / RUN_LOCK).read_text(encoding="utf-8").strip()
+    except OSError:
+        text = ""
+    return text or "another process"
+
+
+@contextmanager
+def hold(warehouse: Path, command: str, *, wait: bool = True) -> Iterator[None]:
+    """The warehouse's lock for `weblogs <command>`. When another process holds it: with
+    wait, one line names the holder and says that we wait, then we wait; without, refuse."""
+    with ExitStack() as stack:
+        try:
+            stack.enter_context(run_lock(warehouse, wait=False, command=f"weblogs {command}"))
+        except RunLockedError:
+            if not wait:
+                raise
+            print(
+                f"weblogs {command}: the warehouse {warehouse} is held by {holder(warehouse)}; "
+                "waiting until it is free",
+                file=sys.stderr,
+                flush=True,
+            )
+            stack.enter_context(run_lock(warehouse, wait=True, command=f"weblogs {command}"))
+        yield

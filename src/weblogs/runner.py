@@ -4,7 +4,7 @@ Batch is a stream with a long trigger. Each cycle lands the new lines of the lan
 in bounded micro-batches and builds the models after each one; the trigger only decides
 when a cycle starts: once (available-now: drain the backlog, then exit), every N seconds,
 or when files arrive. The checkpoint is the ingest ledger (see weblogs.ingest) plus the
-batch the models were last built through (weblogs.build_state), so a restart resumes where
+batch the models were last built through (weblogs.build.state), so a restart resumes where
 the last run stopped.
 """
 
@@ -19,8 +19,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from weblogs.build_state import built_through, record_built_through
-from weblogs.ingest.delta import DeltaBronze
+from weblogs.bronze.delta import DeltaBronze
+from weblogs.build.state import built_through, record_built_through
 from weblogs.ingest.micro_batches import IngestResult, ingest_offers
 from weblogs.ingest.offers import Limits, landing_offers
 
@@ -87,7 +87,7 @@ class Runner:
     # Whether each build records the build state itself (dbt on the local and spark targets
     # does).
     build_records_state: bool = True
-    # Why a build would have nothing to do (weblogs.up_to_date), or None: then it builds.
+    # Why a build would have nothing to do (weblogs.build.up_to_date), or None: then it builds.
     nothing_new: Callable[[], str | None] = lambda: None
 
     def __post_init__(self) -> None:

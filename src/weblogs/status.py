@@ -10,13 +10,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from weblogs.build_state import built_through
+from weblogs.bronze.base import Bronze
+from weblogs.bronze.delta import DeltaBronze
+from weblogs.build.run_log import Latency, percentile, recent_latencies
+from weblogs.build.state import built_through
+from weblogs.compaction import WarehouseTables
 from weblogs.freshness import Freshness, Thresholds, measure
-from weblogs.ingest.bronze import Bronze
-from weblogs.ingest.delta import DeltaBronze
 from weblogs.ingest.offers import Limits, landing_offers
 from weblogs.ingest.pieces import nothing_new
-from weblogs.run_log import Latency, percentile, recent_latencies
 
 # Rows of a table of the models' schema, None when it does not exist.
 RowCount = Callable[[str], int | None]
@@ -120,21 +121,6 @@ def _age(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
-def delta_row_count(warehouse: Path, models_schema: str) -> RowCount:
-    """Rows of the embedded engine's tables, read from their Delta logs."""
-
-    def count(table: str) -> int | None:
-        from deltalake import DeltaTable
-        from deltalake.exceptions import TableNotFoundError
-
-        try:
-            return DeltaTable(str(warehouse / models_schema / table)).count()
-        except TableNotFoundError:
-            return None
-
-    return count
-
-
 def collect(
     warehouse: Path,
     raw_schema: str,
@@ -173,7 +159,12 @@ def collect(
         status.thresholds = thresholds
         status.freshness = measure(warehouse, raw_schema, thresholds)
     status.latencies = recent_latencies(warehouse, models_schema, LATENCY_TABLE)
-    row_count = row_count or delta_row_count(warehouse, models_schema)
+    if row_count is None:
+        stored = WarehouseTables(warehouse)
+
+        def row_count(table: str) -> int | None:
+            return stored.row_count(models_schema, table)
+
     for table in COUNTED_TABLES:
         rows = row_count(table)
         if rows is not None:

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from jvm_processes import executors, python_workers
 
 from conftest import Project
-from weblogs import spark_server
 from weblogs.cli.output import readable
+from weblogs.spark import server as spark_server
 
 MART_KEYS = {
     "weblogs.network_filter": "request_id",

@@ -13,8 +13,8 @@ from deltalake import DeltaTable
 from test_pipeline import LOW_COVERAGE
 
 from conftest import Project
-from weblogs.build_slices import slice_ceilings
-from weblogs.build_state import BATCH_CEILING_ENV, batch_ceiling
+from weblogs.build.slices import slice_ceilings
+from weblogs.build.state import BATCH_CEILING_ENV, batch_ceiling
 from weblogs.generate import write_log
 
 # Tables every build makes the same whatever the slices; data_quality_monitors judges

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from conftest import BIN_DIR, Project
-from weblogs import spark_server
+from weblogs.spark import server as spark_server
 
 
 @pytest.fixture

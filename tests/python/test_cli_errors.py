@@ -254,7 +254,7 @@ def test_a_busy_warehouse_without_wait_names_the_holder(project: Project) -> Non
 
 def test_the_lock_names_the_command_that_holds_it(project: Project) -> None:
     """A build holding the warehouse is named as a build, not as a run."""
-    from weblogs.cli.warehouse import hold, holder
+    from weblogs.file_lock import hold, holder
 
     with hold(project.warehouse, "build"):
         assert holder(project.warehouse).startswith(f"weblogs build (pid {os.getpid()}) since ")
@@ -267,8 +267,8 @@ def test_a_build_read_through_head_ends_quietly(
 ) -> None:
     """`weblogs build | head -1`, in one dbt build and in slices: no traceback for each line
     dbt could not print (there were thousands), and a build that ends where it can."""
+    from weblogs.bronze.delta import DeltaBronze
     from weblogs.generate import write_log
-    from weblogs.ingest.delta import DeltaBronze
 
     log = write_log(tmp_path / "access.log", 4_000, seed=3)
     project.weblogs("ingest", str(log), "--max-bytes-per-batch", "200kB")
@@ -292,7 +292,7 @@ def test_a_ctrl_c_after_the_command_ended_changes_nothing() -> None:
     logging): the command's exit code, and nothing on stderr."""
     code = (
         "import atexit, os, signal\n"
-        "from weblogs.cli.main import leave\n"
+        "from weblogs.cli.process import leave\n"
         "atexit.register(lambda: os.kill(os.getpid(), signal.SIGINT))\n"
         "leave(0)\n"
     )

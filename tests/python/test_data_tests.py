@@ -155,7 +155,7 @@ def bronze_rows_like_batch(project: Project, batch: int, **changes: object):
     import pyarrow as pa
     from deltalake import DeltaTable
 
-    from weblogs.ingest.delta import raw_table_path
+    from weblogs.bronze.delta import raw_table_path
 
     table = DeltaTable(str(raw_table_path(project.warehouse, "weblogs_raw"))).to_pyarrow_table()
     rows = table.filter(pa.compute.equal(table.column("ingest_batch_id"), batch))
@@ -171,8 +171,8 @@ def test_tests_read_new_batches_yet_fail_on_a_bad_one_and_the_full_check_reads_a
 ) -> None:
     from deltalake import write_deltalake
 
+    from weblogs.bronze.delta import raw_table_path
     from weblogs.generate import write_log
-    from weblogs.ingest.delta import raw_table_path
 
     bronze = str(raw_table_path(project.warehouse, "weblogs_raw"))
     for seed in (41, 42):

@@ -14,7 +14,7 @@ import pytest
 
 from conftest import BIN_DIR, Project
 from headless_browser import find_browser, headless_page
-from weblogs.spark_server import free_port
+from weblogs.spark.server import free_port
 
 pytestmark = pytest.mark.browser
 

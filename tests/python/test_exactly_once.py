@@ -17,7 +17,7 @@ import pytest
 from deltalake import DeltaTable
 
 from conftest import BIN_DIR
-from weblogs.ingest.delta import ledger_table_path, raw_table_path
+from weblogs.bronze.delta import ledger_table_path, raw_table_path
 
 # Overridable to run many more kill points outside CI.
 KILL_POINTS = int(os.environ.get("WEBLOGS_INGEST_KILL_POINTS", "40"))

@@ -16,9 +16,9 @@ from jvm_processes import children, command_line, still_running
 from test_pipeline import LOW_COVERAGE, count, scalar_rows
 
 from conftest import BIN_DIR, Project
+from weblogs.bronze.delta import raw_table_path
 from weblogs.file_lock import RunLockedError, run_lock
 from weblogs.generate import write_log
-from weblogs.ingest.delta import raw_table_path
 from weblogs.ingest.micro_batches import ingest
 from weblogs.ingest.offers import Limits
 from weblogs.runner import parse_duration

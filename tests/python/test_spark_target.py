@@ -31,11 +31,12 @@ from spark_projects import (
 from test_exactly_once import arrive, check_rows_exactly_once
 
 from conftest import BIN_DIR, SHARED_LOG, Project
-from weblogs import spark_jars, spark_server
+from weblogs.bronze.spark import SparkBronze
 from weblogs.ingest.ledger import Ledger
 from weblogs.ingest.offers import IngestError, Limits, Offer
 from weblogs.ingest.pieces import Piece, file_pieces
-from weblogs.ingest.spark import SparkBronze
+from weblogs.spark import jars as spark_jars
+from weblogs.spark import server as spark_server
 
 pytestmark = pytest.mark.spark
 

@@ -11,7 +11,7 @@ Tables change through the dbt models, which keep the catalog and the tests consi
 
 from __future__ import annotations
 
-from weblogs.cli.errors import UsageError
+from weblogs.errors import UsageError
 
 READ_STATEMENTS = (
     "SELECT", "WITH", "VALUES", "TABLE", "FROM", "SHOW", "DESCRIBE", "DESC", "EXPLAIN",

@@ -14,7 +14,7 @@ def write_report(
     out: Path, warehouse: Path, schema: str, raw_schema: str, thresholds: Thresholds | None
 ) -> Path:
     """Read the tables, draw the page and write it to `out`."""
-    from weblogs.catalog import write_atomically
+    from weblogs.files import write_atomically
     from weblogs.report.bundle import vega_bundle
     from weblogs.report.page import render
 

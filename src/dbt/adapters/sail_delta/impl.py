@@ -12,7 +12,12 @@ from dbt.adapters.sail.impl import SailAdapter
 
 from dbt.adapters.sail_delta.connections import SailDeltaConnectionManager
 from dbt.adapters.session_functions.impl import SessionFunctionsAdapter
-from weblogs import build_state, catalog, engine, fingerprint, raw_layer, run_log, seeds
+from weblogs import layout
+from weblogs.bronze import empty as raw_layer
+from weblogs.build import fingerprint, run_log, seeds
+from weblogs.build import state as build_state
+from weblogs.embedded import catalog, engine
+from weblogs.functions import FunctionDefinition
 
 logger = AdapterLogger("SailDelta")
 
@@ -37,7 +42,7 @@ class SailDeltaAdapter(SessionFunctionsAdapter, SailAdapter):
         return "sail_delta"
 
     def _warehouse(self) -> Path:
-        return engine.warehouse_path(self.config.credentials.warehouse)
+        return layout.warehouse_path(self.config.credentials.warehouse)
 
     def _session(self):  # pyspark is imported lazily, so no return annotation
         return engine.spark_session(self._warehouse())
@@ -50,7 +55,7 @@ class SailDeltaAdapter(SessionFunctionsAdapter, SailAdapter):
     @available
     def scratch_table_location(self, schema: str, identifier: str) -> str:
         """Where a table a build stages for itself lives: outside the schemas' folders, so
-        that no other process lists it (catalog.delta_tables skips folders named _*)."""
+        that no other process lists it (layout.delta_tables skips folders named _*)."""
         return str(self._warehouse() / "_scratch" / schema / identifier)
 
     @available
@@ -103,7 +108,7 @@ class SailDeltaAdapter(SessionFunctionsAdapter, SailAdapter):
         seeds.record_load(self._warehouse(), schema, identifier, fingerprint)
         return ""
 
-    def _keep_function(self, definition: catalog.FunctionDefinition) -> None:
+    def _keep_function(self, definition: FunctionDefinition) -> None:
         """Save the function in the warehouse catalog: the next process registers it again."""
         catalog.save_function(self._warehouse(), definition)
 
@@ -129,6 +134,7 @@ class SailDeltaAdapter(SessionFunctionsAdapter, SailAdapter):
                 profiles_file, self.config.profile_name, self.config.target_name
             ),
             self.config.cli_vars,
+            (self.type(), "session_functions"),
         )
 
     @available

@@ -17,7 +17,8 @@ from dbt.adapters.spark.impl import SparkAdapter
 
 from dbt.adapters import __about__ as about
 from dbt.adapters.session_functions.relation import SessionFunctionRelation
-from weblogs import build_state, catalog
+from weblogs.build import state as build_state
+from weblogs.functions import FunctionDefinition, register_function
 
 logger = AdapterLogger("SessionFunctions")
 
@@ -75,7 +76,7 @@ class SessionFunctionsAdapter(SparkAdapter):
     def _newest_batch(self, relation: str) -> int:
         """The newest ingest batch a table (schema.alias) holds; 0 if none."""
 
-    def _keep_function(self, definition: catalog.FunctionDefinition) -> None:
+    def _keep_function(self, definition: FunctionDefinition) -> None:
         """Keep a registered function beyond this session; here the session is all there is."""
 
     @available
@@ -84,10 +85,10 @@ class SessionFunctionsAdapter(SparkAdapter):
     ) -> str:
         """Register a vectorized Python UDF in dbt's session (the server runs it in Python
         workers, which need its imports: pandas, pyarrow)."""
-        definition = catalog.FunctionDefinition(
+        definition = FunctionDefinition(
             name=name, source=source, entry_point=entry_point, return_type=return_type
         )
-        catalog.register_function(self._session(), definition)
+        register_function(self._session(), definition)
         self._keep_function(definition)
         return name
 

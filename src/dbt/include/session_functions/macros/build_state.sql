@@ -1,6 +1,6 @@
 {#
     The batch the models are built through, recorded after every invocation on the embedded
-    engine and on Apache Spark (see weblogs/build_state.py); each adapter says how to read
+    engine and on Apache Spark (see weblogs/build/state.py); each adapter says how to read
     the newest batch a table holds.
 #}
 
@@ -49,6 +49,6 @@
 
 
 {% macro session_functions__batch_ceiling() %}
-    {#- Set by `weblogs build` for each slice of a long backlog (weblogs.build_state). -#}
+    {#- Set by `weblogs build` for each slice of a long backlog (weblogs.build.state). -#}
     {{ return(adapter.batch_ceiling() if execute else 0) }}
 {% endmacro %}
