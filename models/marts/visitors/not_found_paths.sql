@@ -33,20 +33,19 @@ touched_paths as (
     from not_found_requests
     where {{ is_after_last_merged_batch('ingest_batch_id') }}
 ),
+{% endif %}
 
 path_requests as (
     select not_found_requests.*
     from not_found_requests
-    inner join touched_paths
-        on
-            not_found_requests.site = touched_paths.site
-            and not_found_requests.endpoint = touched_paths.endpoint
+    {% if incremental_run -%}
+        -- A full build takes every path; a run, the paths of its new 404 requests.
+        inner join touched_paths
+            on
+                not_found_requests.site = touched_paths.site
+                and not_found_requests.endpoint = touched_paths.endpoint
+    {%- endif %}
 ),
-{% else %}
-path_requests as (
-    select * from not_found_requests
-),
-{% endif %}
 
 visitors as (
     select

@@ -39,20 +39,19 @@ touched_days as (
     from requests
     where {{ is_after_last_merged_batch('ingest_batch_id') }}
 ),
+{% endif %}
 
 day_requests as (
     select requests.*
     from requests
-    inner join touched_days
-        on
-            requests.site = touched_days.site
-            and requests.event_date = touched_days.event_date
+    {% if oldest_touched_date is not none -%}
+        -- A full build takes every day; a run, the days its new batches touch.
+        inner join touched_days
+            on
+                requests.site = touched_days.site
+                and requests.event_date = touched_days.event_date
+    {%- endif %}
 ),
-{% else %}
-day_requests as (
-    select * from requests
-),
-{% endif %}
 
 visitor_referrers as (
     select

@@ -41,20 +41,19 @@ touched_days as (
     from requests
     where {{ is_after_last_merged_batch('ingest_batch_id') }}
 ),
+{% endif %}
 
 day_requests as (
     select requests.*
     from requests
-    inner join touched_days
-        on
-            requests.site = touched_days.site
-            and requests.event_date = touched_days.event_date
+    {% if oldest_touched_date is not none -%}
+        -- A full build takes every day; a run, the days its new batches touch.
+        inner join touched_days
+            on
+                requests.site = touched_days.site
+                and requests.event_date = touched_days.event_date
+    {%- endif %}
 ),
-{% else %}
-day_requests as (
-    select * from requests
-),
-{% endif %}
 
 visitors as (
     select
@@ -89,10 +88,11 @@ classified_visitors as (
     select
         visitors.site,
         visitors.event_date,
-        classified_agents.agent_class.browser_family as browser_family,
-        classified_agents.agent_class.os_family as os_family,
-        classified_agents.agent_class.device_class as device_class,
-        classified_agents.agent_class.is_bot as is_bot,
+        -- the struct's fields, named as they are
+        classified_agents.agent_class.browser_family,
+        classified_agents.agent_class.os_family,
+        classified_agents.agent_class.device_class,
+        classified_agents.agent_class.is_bot,
         visitors.requests,
         visitors.bytes_sent,
         visitors.ingest_batch_id

@@ -25,20 +25,19 @@ touched_days as (
     from agent_days
     where {{ is_after_last_merged_batch('ingest_batch_id') }}
 ),
+{% endif %}
 
 day_classes as (
     select agent_days.*
     from agent_days
-    inner join touched_days
-        on
-            agent_days.site = touched_days.site
-            and agent_days.event_date = touched_days.event_date
+    {% if incremental_run -%}
+        -- A full build takes every day; a run, the days requests_by_agent recomputed.
+        inner join touched_days
+            on
+                agent_days.site = touched_days.site
+                and agent_days.event_date = touched_days.event_date
+    {%- endif %}
 ),
-{% else %}
-day_classes as (
-    select * from agent_days
-),
-{% endif %}
 
 final as (
     select
