@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
-SHARED_LOG = PROJECT_DIR.parent / "shared" / "data" / "elastic_apache_logs" / "apache_logs"
+# The shared folder beside the repository; WEBLOGS_SHARED_DIR names it for a checkout elsewhere.
+SHARED_DIR = Path(os.environ.get("WEBLOGS_SHARED_DIR") or PROJECT_DIR.parent / "shared")
+SHARED_LOG = SHARED_DIR / "data" / "elastic_apache_logs" / "apache_logs"
 BIN_DIR = Path(sys.executable).parent
 
 # The lab's own pattern. On the sample log every line it misses has a "-" size.

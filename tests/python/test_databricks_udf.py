@@ -60,7 +60,7 @@ def databricks_compiled(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = project.dbt(
         "compile", "--target", "databricks", "--no-populate-cache", "--no-introspect"
     )
-    assert "Found 11 models" in result.stdout  # 10 on every target, plus the Databricks raw layer
+    assert "Found 15 models" in result.stdout  # 14 on every target, plus the Databricks raw layer
     return workdir / "target"
 
 
@@ -82,6 +82,10 @@ def test_compile_succeeds_offline(databricks_compiled: Path) -> None:
         "access_log_late_arrivals",
         "data_quality_monitors",
         "traffic_by_window",
+        "visitors_by_day",
+        "requests_by_agent",
+        "referring_sites",
+        "not_found_paths",
     }
     # The merge models compile to their full-build SQL without asking for the table.
     merge_model = (
@@ -145,3 +149,30 @@ def test_both_functions_render_as_pandas_python_udfs(databricks_compiled: Path) 
         )
         header = " ".join(sql.split("as $$", 1)[0].split())
         assert header == f"create or replace function main.weblogs.{name}{signature}"
+
+
+def test_a_function_that_imports_packages_declares_them(databricks_compiled: Path) -> None:
+    """classify_user_agent imports ua-parser and the crawler list, which a Databricks
+    runtime lacks: the function's ENVIRONMENT names them, pinned."""
+    manifest = json.loads((databricks_compiled / "manifest.json").read_text())
+    node = manifest["functions"]["function.weblogs.classify_user_agent"]
+    function_node = json.loads(json.dumps(node), object_hook=lambda d: type("N", (), d))
+    sql = render_macro(
+        manifest,
+        "macro.weblogs.databricks_vectorized_python_udf_sql",
+        function_node,
+        "main.weblogs.classify_user_agent",
+    )
+    header = " ".join(sql.split("as $$", 1)[0].split())
+    packages = ["ua-parser==1.0.2", "ua-parser-builtins==202610", "crawler-user-agents==1.67.0"]
+    assert header == (
+        "create or replace function main.weblogs.classify_user_agent(user_agent string) "
+        "returns struct<browser_family:string,os_family:string,device_class:string,"
+        f"is_bot:boolean> language python environment (dependencies = '{json.dumps(packages)}', "
+        "environment_version = 'None') parameter style pandas "
+        "handler 'classify_user_agent_batches'"
+    )
+    # The models call it by its catalog name, on the distinct agents.
+    compiled = databricks_compiled / "compiled" / "weblogs" / "models" / "marts" / "visitors"
+    model = " ".join((compiled / "requests_by_agent.sql").read_text().split())
+    assert "`main`.`weblogs`.`classify_user_agent`(user_agent) as agent_class" in model

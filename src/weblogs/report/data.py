@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from weblogs.freshness import Freshness, Thresholds, measure
+from weblogs.report import visitors
 
 TOP_ENDPOINTS = 10
 # Tables of the models' schema the report reads, and the columns it needs of each.
@@ -27,6 +28,7 @@ COLUMNS = {
         "explanation",
     ],
     "network_filter": ["request_id"],
+    **visitors.COLUMNS,
 }  # fmt: skip
 
 
@@ -48,13 +50,16 @@ class ReportData:
     request_count: int = 0
     quarantined_count: int = 0
     network_filter_count: int = 0
+    audience: visitors.VisitorData = field(default_factory=visitors.VisitorData)
 
     @property
     def sites(self) -> list[str]:
         return sorted({window["site"] for window in self.windows})
 
 
-def _table(warehouse: Path, schema: str, name: str):  # a pyarrow Table
+def _table(warehouse: Path, schema: str, name: str, columns: list[str] | None = None):
+    """A table of the models' schema at its current version (pyarrow), with `columns` (by
+    default those COLUMNS names)."""
     from deltalake import DeltaTable
     from deltalake.exceptions import TableNotFoundError
 
@@ -64,7 +69,7 @@ def _table(warehouse: Path, schema: str, name: str):  # a pyarrow Table
         raise ReportError(
             f"no table {schema}.{name} in {warehouse}: build the models first (`weblogs build`)"
         ) from None
-    return table.to_pyarrow_table(columns=COLUMNS[name])
+    return table.to_pyarrow_table(columns=columns or COLUMNS[name])
 
 
 def _counted(table, column: str, count_name: str) -> list[dict]:
@@ -94,6 +99,7 @@ def collect(
     data.quarantine_reasons = _counted(quarantine, "quarantine_reason", "line_count")
     data.monitors = _table(warehouse, schema, "data_quality_monitors").to_pylist()
     data.network_filter_count = _table(warehouse, schema, "network_filter").num_rows
+    data.audience = visitors.collect(lambda name, columns: _table(warehouse, schema, name, columns))
     if thresholds is not None:
         data.thresholds = thresholds
         data.freshness = measure(warehouse, raw_schema, thresholds, data.generated_at)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from html import escape
 
+from weblogs.report import visitors
 from weblogs.report.data import ReportData
 
 STYLE = """
@@ -126,7 +127,10 @@ def chart_specs(data: ReportData) -> dict[str, dict]:
         specs["chart-quarantine-reasons"] = bars(
             data.quarantine_reasons, "quarantine_reason", "line_count", "reason", "#e45756"
         )
-    return {name: chart.to_dict() for name, chart in specs.items()}
+    return {
+        **{name: chart.to_dict() for name, chart in specs.items()},
+        **visitors.chart_specs(data.audience),
+    }
 
 
 def _sections(data: ReportData) -> str:
@@ -160,6 +164,7 @@ def _sections(data: ReportData) -> str:
         if data.thresholds
         else ""
     )
+    audience = visitors.sections(data.audience, _table, _number)
     return f"""
 <h2>Traffic per window and site</h2>
 <div class="chart" id="chart-traffic"></div>
@@ -176,6 +181,7 @@ def _sections(data: ReportData) -> str:
 {_table("top-endpoints", ["endpoint", "requests"],
         [[r["endpoint"], r["request_count"]] for r in data.top_endpoints])}
 </div></div>
+{audience}
 <h2>Quarantine reasons</h2>
 {quarantine}
 {_table("quarantine-reasons", ["reason", "lines"],
@@ -196,6 +202,7 @@ def render(data: ReportData, vega_script: str) -> str:
         ("requests", data.request_count),
         ("network_filter rows", data.network_filter_count),
         ("quarantined lines", data.quarantined_count),
+        ("visitors", data.audience.total("visitors")),
         ("sites", len(data.sites)),
         ("windows", len(data.windows)),
     ]
