@@ -82,6 +82,15 @@ def test_compile_succeeds_offline(databricks_compiled: Path) -> None:
         "access_log_late_arrivals",
         "data_quality_monitors",
         "traffic_by_window",
+        # The drift monitors, inlined into data_quality_monitors (ephemeral).
+        "int_monitored_lines",
+        "int_monitored_batches",
+        "int_monitored_earlier_requests",
+        "int_monitor_quarantine_rate",
+        "int_monitor_unregistered_status_share",
+        "int_monitor_daily_volume_change",
+        "int_monitor_new_methods",
+        "int_monitor_new_protocols",
     }
     # The merge models compile to their full-build SQL without asking for the table.
     merge_model = (
