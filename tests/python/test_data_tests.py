@@ -249,3 +249,61 @@ def test_reconciliation_names_lines_placed_never_twice_or_not_from_bronze(
     result = project.dbt("test", "--select", test, check=False)
     assert result.returncode == 1
     assert "Got 3 results" in result.stdout
+
+
+@pytest.mark.e2e
+def test_unique_combination_fails_on_a_repeated_key_among_the_rows_it_reads(
+    project: Project, tmp_path: Path
+) -> None:
+    import pyarrow as pa
+    from deltalake import DeltaTable, write_deltalake
+
+    for batch in (1, 2):
+        log = tmp_path / f"batch{batch}.log"
+        log.write_text(
+            f'10.0.0.{batch} - - [0{batch}/Aug/1995:00:00:01 -0400] "GET /a HTTP/1.0" 200 1000\n'
+            f'10.0.0.{batch} - - [0{batch}/Aug/1995:00:00:02 -0400] "GET /b HTTP/1.0" 404 10\n'
+        )
+        project.weblogs("ingest", str(log))
+        if batch == 1:
+            # Every test passes on batch 1: later tests, with the same vars, read later
+            # batches only.
+            project.dbt("build")
+    project.dbt("run", "--select", "+int_request_counts_by_batch")
+    counts = project.warehouse / "weblogs" / "int_request_counts_by_batch"
+    stored = DeltaTable(str(counts)).to_pyarrow_table()
+    assert stored.num_rows == 4
+    select = ("test", "--select", "int_request_counts_by_batch,test_name:unique_combination")
+
+    def row_like(batch: int, code: int) -> pa.Table:
+        return stored.filter(
+            pa.compute.and_(
+                pa.compute.equal(stored.column("ingest_batch_id"), batch),
+                pa.compute.equal(stored.column("response_code"), code),
+            )
+        )
+
+    # Batch 2 again with a code it lacks: each column repeats, the combination does not.
+    other_code = row_like(2, 200)
+    other_code = other_code.set_column(
+        other_code.schema.get_field_index("response_code"),
+        other_code.schema.field("response_code"),
+        pa.array([500], other_code.schema.field("response_code").type),
+    )
+    write_deltalake(str(counts), other_code, mode="append")
+    assert project.dbt(*select).returncode == 0
+
+    # A repeated key in batch 1, which every test passed on: the scoped test does not
+    # read it (the key includes the batch, so no new row can repeat it); the full check does.
+    write_deltalake(str(counts), row_like(1, 404), mode="append")
+    assert project.dbt(*select).returncode == 0
+    # A repeated key among the new rows fails the scoped test.
+    write_deltalake(str(counts), row_like(2, 200), mode="append")
+    scoped = project.dbt(*select, check=False)
+    assert scoped.returncode == 1
+    (failed,) = failed_tests(scoped.stdout)
+    assert failed.startswith("unique_combination_int_request_counts_by_batch")
+    assert "Got 1 result" in scoped.stdout
+    full = project.dbt(*select, "--vars", "{full_check: true}", check=False)
+    assert full.returncode == 1
+    assert "Got 2 results" in full.stdout

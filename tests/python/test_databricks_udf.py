@@ -60,7 +60,8 @@ def databricks_compiled(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = project.dbt(
         "compile", "--target", "databricks", "--no-populate-cache", "--no-introspect"
     )
-    assert "Found 15 models" in result.stdout  # 14 on every target, plus the Databricks raw layer
+    # 22 on every target (8 of them the ephemeral drift monitors), plus the Databricks raw layer.
+    assert "Found 23 models" in result.stdout
     return workdir / "target"
 
 
@@ -86,6 +87,15 @@ def test_compile_succeeds_offline(databricks_compiled: Path) -> None:
         "requests_by_agent",
         "referring_sites",
         "not_found_paths",
+        # The drift monitors, inlined into data_quality_monitors (ephemeral).
+        "int_monitored_lines",
+        "int_monitored_batches",
+        "int_monitored_earlier_requests",
+        "int_monitor_quarantine_rate",
+        "int_monitor_unregistered_status_share",
+        "int_monitor_daily_volume_change",
+        "int_monitor_new_methods",
+        "int_monitor_new_protocols",
     }
     # The merge models compile to their full-build SQL without asking for the table.
     merge_model = (
