@@ -1,6 +1,13 @@
--- Reconciliation per ingest batch: the raw lines of a batch are exactly its parsed lines
--- plus its quarantined lines. Returns the batches where the counts disagree. Reads the
--- batches after the tested mark (every batch on a full check; see new_rows_scope).
+-- Reconciliation per ingest batch, from bronze to the two tables that place its lines: the
+-- raw lines of a batch are its requests, plus its quarantined lines, plus its replays (a
+-- line placed already, by an earlier batch or earlier in the batch). Returns the batches
+-- where the counts disagree, with each count. Reads the batches after the tested mark
+-- (every batch on a full check; see new_rows_scope).
+--
+-- The raw lines are counted in bronze, the placed ones in the requests and the quarantine
+-- by the batch they hold; only telling a replay from a new line needs the lines' ids, from
+-- staging. So a line lost on any step from bronze to its table, or placed twice, changes
+-- one side and not the other (assert_every_raw_line_parsed_or_quarantined names the line).
 with
 
 raw_lines as (
@@ -14,24 +21,106 @@ raw_lines as (
 
 staged_lines as (
     select
+        line_id,
         ingest_batch_id,
-        count_if(quarantine_reason is null) as parsed_line_count,
-        count_if(quarantine_reason is not null) as quarantined_line_count
+        count(*) as copy_count
     from {{ ref('stg_apache_logs__lines') }}
+    where {{ is_in_new_batches('ingest_batch_id') }}
+    group by
+        line_id,
+        ingest_batch_id
+),
+
+requests as (
+    select
+        request_id as line_id,
+        ingest_batch_id,
+        1 as is_request
+    from {{ ref('int_access_requests_deduplicated') }}
+    {%- if tested_through_batch() > 0 %}
+    -- A request of a new batch, or one a new line replays, dates from a new line.
+    where event_date >= {{ oldest_new_date('event_date', ref('stg_apache_logs__lines'), tested_through_batch()) }}
+    {%- endif %}
+),
+
+quarantined as (
+    select
+        line_id,
+        ingest_batch_id,
+        0 as is_request
+    from {{ ref('access_log_quarantine') }}
+    where
+        {{ is_in_new_batches('ingest_batch_id') }}
+        or line_id in (
+            select staged_lines.line_id from staged_lines
+        )
+),
+
+placed_lines as (
+    select * from requests
+    union all
+    select * from quarantined
+),
+
+placed_per_batch as (
+    select
+        ingest_batch_id,
+        sum(is_request) as parsed_line_count,
+        sum(1 - is_request) as quarantined_line_count
+    from placed_lines
     where {{ is_in_new_batches('ingest_batch_id') }}
     group by ingest_batch_id
 ),
 
+first_placements as (
+    select
+        line_id,
+        min(ingest_batch_id) as placed_in_batch_id
+    from placed_lines
+    group by line_id
+),
+
+-- A line of the batch is new unless an earlier batch placed it; its copies after the first
+-- are replays, and so is every copy of a line placed before.
+replays_per_batch as (
+    select
+        staged_lines.ingest_batch_id,
+        sum(
+            staged_lines.copy_count
+            - case
+                when first_placements.placed_in_batch_id < staged_lines.ingest_batch_id then 0
+                else 1
+            end
+        ) as replayed_line_count
+    from staged_lines
+    left join first_placements
+        on staged_lines.line_id = first_placements.line_id
+    group by staged_lines.ingest_batch_id
+),
+
+batches as (
+    select
+        coalesce(raw_lines.ingest_batch_id, placed_per_batch.ingest_batch_id)
+            as ingest_batch_id,
+        coalesce(raw_lines.raw_line_count, 0) as raw_line_count,
+        coalesce(placed_per_batch.parsed_line_count, 0) as parsed_line_count,
+        coalesce(placed_per_batch.quarantined_line_count, 0)
+            as quarantined_line_count
+    from raw_lines
+    full outer join placed_per_batch
+        on raw_lines.ingest_batch_id = placed_per_batch.ingest_batch_id
+),
+
 reconciled as (
     select
-        raw_lines.ingest_batch_id,
-        raw_lines.raw_line_count,
-        coalesce(staged_lines.parsed_line_count, 0) as parsed_line_count,
-        coalesce(staged_lines.quarantined_line_count, 0) as quarantined_line_count
-    from raw_lines
-    left join staged_lines
-        on raw_lines.ingest_batch_id = staged_lines.ingest_batch_id
+        batches.*,
+        coalesce(replays_per_batch.replayed_line_count, 0) as replayed_line_count
+    from batches
+    left join replays_per_batch
+        on batches.ingest_batch_id = replays_per_batch.ingest_batch_id
 )
 
 select * from reconciled
-where raw_line_count != parsed_line_count + quarantined_line_count
+where
+    raw_line_count
+    != parsed_line_count + quarantined_line_count + replayed_line_count
