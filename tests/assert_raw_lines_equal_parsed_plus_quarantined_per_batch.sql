@@ -22,13 +22,9 @@ raw_lines as (
 staged_lines as (
     select
         line_id,
-        ingest_batch_id,
-        count(*) as copy_count
+        ingest_batch_id
     from {{ ref('stg_apache_logs__lines') }}
     where {{ is_in_new_batches('ingest_batch_id') }}
-    group by
-        line_id,
-        ingest_batch_id
 ),
 
 requests as (
@@ -72,30 +68,62 @@ placed_per_batch as (
     group by ingest_batch_id
 ),
 
-first_placements as (
+-- Per line, one aggregate over its copies in the new batches and its placements: the line
+-- is new in the batch of its first copy unless an earlier batch placed it; every other
+-- copy is a replay. Lines are keyed by a 64-bit hash of their id: on 500,000 lines a
+-- process running this query peaked at 0.52 GB keyed by the 32-byte ids, 0.45 GB by the
+-- hashes (0.33 GB for `select 1`, 0.34 GB for the staging-only test this replaced). Two
+-- lines whose hashes collide count as one: among 4M lines, about one chance in two million
+-- of a false failure; a lost line hides only behind a collision of its own, about one
+-- chance in 10^12.
+lines as (
     select
-        line_id,
-        min(ingest_batch_id) as placed_in_batch_id
-    from placed_lines
-    group by line_id
+        line_key,
+        min(case when is_copy = 1 then ingest_batch_id end) as first_copy_batch_id,
+        min(case when is_copy = 0 then ingest_batch_id end) as placed_in_batch_id
+    from (
+        select
+            xxhash64(line_id) as line_key,
+            ingest_batch_id,
+            1 as is_copy
+        from staged_lines
+        union all
+        select
+            xxhash64(line_id) as line_key,
+            ingest_batch_id,
+            0 as is_copy
+        from placed_lines
+    ) as copies_and_placements
+    group by line_key
 ),
 
--- A line of the batch is new unless an earlier batch placed it; its copies after the first
--- are replays, and so is every copy of a line placed before.
+new_lines_per_batch as (
+    select
+        first_copy_batch_id as ingest_batch_id,
+        count(*) as new_line_count
+    from lines
+    where
+        first_copy_batch_id is not null
+        and coalesce(placed_in_batch_id >= first_copy_batch_id, true)
+    group by first_copy_batch_id
+),
+
+staged_per_batch as (
+    select
+        ingest_batch_id,
+        count(*) as staged_line_count
+    from staged_lines
+    group by ingest_batch_id
+),
+
 replays_per_batch as (
     select
-        staged_lines.ingest_batch_id,
-        sum(
-            staged_lines.copy_count
-            - case
-                when first_placements.placed_in_batch_id < staged_lines.ingest_batch_id then 0
-                else 1
-            end
-        ) as replayed_line_count
-    from staged_lines
-    left join first_placements
-        on staged_lines.line_id = first_placements.line_id
-    group by staged_lines.ingest_batch_id
+        staged_per_batch.ingest_batch_id,
+        staged_per_batch.staged_line_count
+        - coalesce(new_lines_per_batch.new_line_count, 0) as replayed_line_count
+    from staged_per_batch
+    left join new_lines_per_batch
+        on staged_per_batch.ingest_batch_id = new_lines_per_batch.ingest_batch_id
 ),
 
 batches as (
