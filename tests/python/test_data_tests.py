@@ -1,10 +1,12 @@
-"""The project's own dbt tests fail when they should: schema drift and broken join keys."""
+"""The project's own dbt tests fail when they should: schema drift, broken join keys, lines
+lost between bronze and the tables that place them, values off their pattern."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from test_pipeline import scalar_rows
 
 from conftest import Project
 
@@ -307,3 +309,81 @@ def test_unique_combination_fails_on_a_repeated_key_among_the_rows_it_reads(
     full = project.dbt(*select, "--vars", "{full_check: true}", check=False)
     assert full.returncode == 1
     assert "Got 2 results" in full.stdout
+
+
+def compiled_test(project: Project, name: str) -> str:
+    """The SQL of a singular test as dbt last compiled it."""
+    (path,) = (project.workdir / "target" / "compiled").glob(f"*/tests/{name}.sql")
+    return path.read_text(encoding="utf-8")
+
+
+@pytest.mark.e2e
+def test_per_batch_reconciliation_counts_replays_and_fails_on_a_line_lost_after_staging(
+    project: Project, tmp_path: Path
+) -> None:
+    """Bronze's lines of a batch = its requests + its quarantined lines + its replays, read
+    from bronze and the two tables that place the lines: a request lost between staging and
+    its table, which staging alone cannot see, fails it."""
+    from deltalake import DeltaTable
+
+    request = '10.0.0.{0} - - [01/Aug/1995:00:00:0{0} -0400] "GET /{0} HTTP/1.0" 200 1000\n'
+    (tmp_path / "a.log").write_text(request.format(1) + request.format(2) + "garbage one\n")
+    project.weblogs("ingest", str(tmp_path / "a.log"))
+    # Batch 2: a request and a bad line batch 1 placed (replays), a request twice (one copy
+    # a replay), and a new request.
+    (tmp_path / "b.log").write_text(request.format(3) + request.format(1) + "garbage one\n")
+    (tmp_path / "c.log").write_text(request.format(3) + request.format(4))
+    project.weblogs("ingest", str(tmp_path / "b.log"), str(tmp_path / "c.log"))
+    project.dbt("build", "--vars", BUILD_VARS)
+
+    test = "assert_raw_lines_equal_parsed_plus_quarantined_per_batch"
+    full_check = "{full_check: true, dq_monitor_severity: warn}"
+    assert project.dbt("test", "--select", test, "--vars", full_check).returncode == 0
+    requests = DeltaTable(str(project.warehouse / "weblogs" / "int_access_requests_deduplicated"))
+    assert requests.to_pyarrow_table().num_rows == 4
+    requests.delete("endpoint = '/4'")
+
+    result = project.dbt("test", "--select", test, "--vars", full_check, check=False)
+    assert result.returncode == 1
+    assert "Got 1 result" in result.stdout
+    rows = scalar_rows(project, compiled_test(project, test))
+    assert rows == [
+        {"ingest_batch_id": 2, "raw_line_count": 5, "parsed_line_count": 1,
+         "quarantined_line_count": 0, "replayed_line_count": 3},
+    ]  # fmt: skip
+
+
+@pytest.mark.e2e
+def test_row_count_matches_fails_when_staging_lost_a_bronze_line(
+    project: Project, tmp_path: Path
+) -> None:
+    from deltalake import DeltaTable
+
+    from weblogs.generate import write_log
+
+    project.weblogs("ingest", str(write_log(tmp_path / "access.log", 200, seed=8)))
+    project.dbt("build", "--vars", BUILD_VARS)
+    DeltaTable(str(project.warehouse / "weblogs" / "stg_apache_logs__lines")).delete(
+        "line_number = 17"
+    )
+    # Every row, not only the batches after the tested mark.
+    result = project.dbt(
+        "test", "--select", "test_name:row_count_matches", "--vars", "{full_check: true}",
+        check=False,
+    )  # fmt: skip
+    assert result.returncode == 1
+    (failed,) = failed_tests(result.stdout)
+    assert failed.startswith("row_count_matches_stg_apache_logs__lines_")
+    assert "Got 1 result" in result.stdout
+
+
+@pytest.mark.e2e
+def test_matches_pattern_fails_on_a_code_that_is_not_three_digits(project_copy: Project) -> None:
+    seed = project_copy.project_dir / SEED
+    seed.write_text(seed.read_text() + "2000,Four digits,2xx\n40x,Not a code,4xx\n")
+    project_copy.dbt("seed")
+    result = project_copy.dbt("test", "--select", "test_name:matches_pattern", check=False)
+    assert result.returncode == 1
+    (failed,) = failed_tests(result.stdout)
+    assert failed.startswith("matches_pattern_http_status_codes_code")
+    assert "Got 2 results" in result.stdout

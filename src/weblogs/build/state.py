@@ -46,6 +46,9 @@ from weblogs.files import write_atomically
 
 # The newest ingest batch a dbt invocation may take from bronze, when set: `weblogs build`
 # builds a long backlog in slices of batches, one invocation per slice (unset: every batch).
+# Its value, `<batch>:<pid>`, names the `weblogs` process that set it, so that only that
+# process and its dbt children obey it: an export left in a shell would otherwise stop every
+# plain `dbt build` at that batch without a word.
 BATCH_CEILING_ENV = "WEBLOGS_BUILD_THROUGH_BATCH"
 # Named when only `weblogs run` wrote it; a file holding only built_through_batch (from
 # that time, or from `weblogs run` on another target) gives every table that mark.
@@ -124,15 +127,30 @@ def _read(warehouse: Path) -> dict:
         return {}
 
 
+def batch_ceiling_value(batch_id: int) -> str:
+    """$WEBLOGS_BUILD_THROUGH_BATCH for the dbt this process runs, in it or in a child."""
+    return f"{batch_id}:{os.getpid()}"
+
+
 def batch_ceiling() -> int:
     """The newest batch this invocation may build from bronze ($WEBLOGS_BUILD_THROUGH_BATCH);
-    0 when unset: every batch."""
+    0 when unset: every batch. A value not set for this process (by it, or by the `weblogs`
+    process that started it) is refused rather than obeyed."""
     text = os.environ.get(BATCH_CEILING_ENV, "").strip()
     if not text:
         return 0
-    if not text.isdigit() or int(text) < 1:
-        raise ValueError(f"${BATCH_CEILING_ENV} must be a batch number (1 or more), not {text!r}")
-    return int(text)
+    batch, _, setter = text.partition(":")
+    if not (batch.isdigit() and int(batch) >= 1 and setter.isdigit()):
+        raise ValueError(
+            f"${BATCH_CEILING_ENV} is {text!r}: `weblogs build` sets it for its own dbt "
+            f"processes only; unset it (`unset {BATCH_CEILING_ENV}`)"
+        )
+    if int(setter) not in (os.getpid(), os.getppid()):
+        raise ValueError(
+            f"${BATCH_CEILING_ENV}={text} is left over from `weblogs build` (process {setter}) "
+            f"and would stop this build at batch {batch}; unset it (`unset {BATCH_CEILING_ENV}`)"
+        )
+    return int(batch)
 
 
 def built_through(warehouse: Path) -> int:
