@@ -33,6 +33,7 @@ from weblogs.file_lock import RunLockedError
 from weblogs.ingest.offers import IngestError, Limits
 from weblogs.spark import server as spark_server
 from weblogs.targets import TARGET_ENV, resolve_target
+from weblogs.text import MAX_CHARS
 
 DESCRIPTION = "The `weblogs` command: ingest logs, build the dbt project, query the lakehouse."
 # Commands whose unknown arguments are dbt build's.
@@ -89,6 +90,15 @@ def batch_options() -> argparse.ArgumentParser:
         "(default: %(default)s)",
     )  # fmt: skip
     return shared
+
+
+def max_chars_option(where: str) -> dict:
+    """--max-chars of `weblogs sql` and `weblogs report`: long values cut where people read."""
+    return dict(
+        type=whole_number, default=MAX_CHARS, metavar="N",
+        help=f"in {where}, values longer than N characters are cut, ending in … "
+        "(default: %(default)s; 0: every value whole)",
+    )  # fmt: skip
 
 
 def parser() -> argparse.ArgumentParser:
@@ -206,6 +216,7 @@ def parser() -> argparse.ArgumentParser:
         "--format", choices=["table", "csv", "json"], default="table",
         help="table, csv, or json (one object a line) (default: %(default)s)",
     )  # fmt: skip
+    sql.add_argument("--max-chars", **max_chars_option("the table format"))
     sql.set_defaults(run=commands.runner("sql"))
 
     generate = command("generate", "write a synthetic access log")
