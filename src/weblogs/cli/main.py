@@ -188,6 +188,7 @@ def parser() -> argparse.ArgumentParser:
         "--out", default="report.html", metavar="FILE",
         help="the page to write; it opens offline (default: %(default)s)",
     )  # fmt: skip
+    report.add_argument("--max-chars", **max_chars_option("the page"))
     report.set_defaults(run=commands.runner("report"))
 
     compact = command(
