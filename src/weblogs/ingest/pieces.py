@@ -59,6 +59,28 @@ def nothing_new(seen: LedgerEntry | None, stat: os.stat_result, settled: bool) -
     )
 
 
+def landed_copy(offer: Offer, ledger: Ledger) -> bool:
+    """Whether a file holds exactly content already landed (a rotated log renamed, copied
+    or compressed): an ingest would land nothing of it. Read only when the ledger holds a
+    landed piece that starts as it does and, for a plain file, ends at its size."""
+    try:
+        stream = FileStream(offer.path)
+    except OSError:
+        return False
+    try:
+        prefixes = ledger.landed_prefixes(offer.site, head_key(stream.peek(HEAD_BYTES)))
+        if stream.size is not None:
+            prefixes = [entry for entry in prefixes if entry.end_offset <= stream.size]
+            if not any(entry.end_offset == stream.size for entry in prefixes):
+                return False
+        if not prefixes:
+            return False
+        stream, prefix = _skip_verified_prefix(offer, stream, prefixes)
+        return prefix is not None and stream.available(1) == 0
+    finally:
+        stream.close()
+
+
 def _skip_verified_prefix(
     offer: Offer, stream: FileStream, prefixes: list[LedgerEntry]
 ) -> tuple[FileStream, LedgerEntry | None]:
