@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from weblogs.bronze.delta import DeltaBronze
@@ -151,12 +152,22 @@ class Runner:
     def run_every(self, seconds: float, max_cycles: int | None = None) -> RunReport:
         next_start = time.monotonic()
         while not self.stop():
-            self.cycle()
-            if max_cycles is not None and self.report.cycles >= max_cycles:
+            result = self.cycle()
+            if self.stop() or (max_cycles is not None and self.report.cycles >= max_cycles):
                 break
             next_start += seconds
+            # A line between cycles: with nothing printed, alive and stuck looked alike.
+            at = datetime.now(UTC) + timedelta(seconds=max(0.0, next_start - time.monotonic()))
+            self.say(f"{self._found(result)}next look at {at:%H:%M:%S} UTC")
             self.stop.event.wait(max(0.0, next_start - time.monotonic()))
         return self._finish()
+
+    def _found(self, result: IngestResult) -> str:
+        """What to say of a cycle before saying what comes next: that it found nothing, if it
+        found nothing (what it landed or noted, cycle() says)."""
+        if result.batches or result.duplicates or result.problems:
+            return ""
+        return f"nothing new in {self.landing}; "
 
     def run_watch(self, quiet_seconds: float = 1.0, max_cycles: int | None = None) -> RunReport:
         """A cycle at start, then one whenever files arrive (after `quiet_seconds` without
@@ -176,9 +187,10 @@ class Runner:
         observer.start()
         try:
             while not self.stop():
-                self.cycle()
-                if max_cycles is not None and self.report.cycles >= max_cycles:
+                result = self.cycle()
+                if self.stop() or (max_cycles is not None and self.report.cycles >= max_cycles):
                     break
+                self.say(f"{self._found(result)}waiting for files in {self.landing}")
                 deadline = time.monotonic() + 60
                 while not self.stop() and time.monotonic() < deadline:
                     if arrived.wait(0.5):

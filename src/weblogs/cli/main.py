@@ -300,8 +300,47 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     return options
 
 
+def near_misses(options: argparse.Namespace) -> dict[str, str]:
+    """Arguments passed on to dbt that look like a mistyped option of the command's own and
+    that dbt build does not take either, each with the option meant: `weblogs run --landng
+    DIR` sent --landng to dbt and looked for the default landing folder."""
+    import difflib
+
+    if options.command not in PASSES_TO_DBT:
+        return {}
+    subparsers = next(
+        action for action in parser()._actions if isinstance(action, argparse._SubParsersAction)
+    )
+    own = [
+        name
+        for action in subparsers.choices[options.command]._actions
+        for name in action.option_strings
+        if name.startswith("--") and action.help != argparse.SUPPRESS
+    ]
+    found = {}
+    for arg in options.dbt_args:
+        name = arg.split("=", 1)[0]
+        if name.startswith("--") and name not in own:
+            meant = difflib.get_close_matches(name, own, n=1, cutoff=0.8)
+            if meant:
+                found[name] = meant[0]
+    if not found:
+        return {}
+    from weblogs.cli.dbt_child import dbt_refusal
+
+    # An option of dbt build's own is dbt's, however close to one of ours.
+    return {name: meant for name, meant in found.items() if dbt_refusal("build", [name])}
+
+
 def run_command(argv: list[str] | None) -> int:
     options = parse_arguments(argv)
+    misses = near_misses(options)
+    if misses:
+        typed, meant = next(iter(misses.items()))
+        raise UsageError(
+            f"weblogs {options.command} has no option {typed}: did you mean {meant}? "
+            f"(dbt build does not take {typed} either)"
+        )
     options.warehouse = options.warehouse or layout.warehouse_path()
     warehouse = options.warehouse
     if options.command not in WAREHOUSE_FREE and warehouse.exists() and not warehouse.is_dir():

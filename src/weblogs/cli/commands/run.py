@@ -21,20 +21,20 @@ def run(options: argparse.Namespace) -> int:
 def run_landing(scope: Scope, options: RunOptions, command: str) -> int:
     """Ingest what is new in the landing folder, then build, under the chosen trigger;
     `command` names who holds the warehouse meanwhile (`weblogs run`, `weblogs demo`)."""
+    target = scope.target
+    build_options = options.build
+    if build_options.dbt_args:
+        # A mistyped flag (`--evry 1s`) is dbt's to refuse, but dbt sees it only once a batch
+        # has landed, or never when nothing has; said before any other complaint.
+        check_arguments("build", build_options.dbt_args, scope.warehouse, target)
     if not options.landing.is_dir():
         raise UsageError(f"no such landing folder: {options.landing}")
-    target = scope.target
     if options.compact_every:
         target.require(
             "tables_in_warehouse",
             "run --compact-every",
             what="on the embedded engine's Delta tables",
         )
-    build_options = options.build
-    if build_options.dbt_args:
-        # A mistyped flag (`--evry 1s`) is dbt's to refuse, but dbt sees it only once a batch
-        # has landed, or never when nothing has.
-        check_arguments("build", build_options.dbt_args, scope.warehouse, target)
 
     stop = StopFlag()
     trigger = options.trigger
