@@ -3,6 +3,7 @@ cycles."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -54,3 +55,30 @@ def test_every_says_when_a_cycle_found_nothing_new(tmp_path: Path) -> None:
     assert all(line.startswith(f"nothing new in {tmp_path}; next look at ") for line in said)
     assert all(line.endswith(" UTC") for line in said)
 
+
+def test_dbt_run_by_weblogs_is_told_not_to_colour_a_file_or_pipe(monkeypatch, tmp_path) -> None:
+    """dbt's colour codes landed in `weblogs build > build.log`; a terminal keeps them, and a
+    user's own $DBT_USE_COLORS wins."""
+    import io
+
+    from weblogs.cli import dbt
+
+    # A copy of the environment: dbt_environment also points dbt at a warehouse.
+    monkeypatch.setattr(os, "environ", dict(os.environ))
+    os.environ.pop("DBT_USE_COLORS", None)
+    monkeypatch.setattr("sys.stdout", io.StringIO())
+    dbt.dbt_environment(tmp_path)
+    assert os.environ["DBT_USE_COLORS"] == "false"
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    del os.environ["DBT_USE_COLORS"]
+    monkeypatch.setattr("sys.stdout", Terminal())
+    dbt.dbt_environment(tmp_path)
+    assert "DBT_USE_COLORS" not in os.environ
+    os.environ["DBT_USE_COLORS"] = "true"
+    monkeypatch.setattr("sys.stdout", io.StringIO())
+    dbt.dbt_environment(tmp_path)
+    assert os.environ["DBT_USE_COLORS"] == "true"
