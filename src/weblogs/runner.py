@@ -15,7 +15,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -90,6 +90,9 @@ class Runner:
     build_records_state: bool = True
     # Why a build would have nothing to do (weblogs.build.up_to_date), or None: then it builds.
     nothing_new: Callable[[], str | None] = lambda: None
+    # What a cycle holds while it lands and builds: the warehouse's writer lock, given back
+    # between cycles so other writers (a plain `dbt build`) get in (weblogs.file_lock).
+    hold: Callable[[], AbstractContextManager[None]] = nullcontext
 
     def __post_init__(self) -> None:
         self.bronze = self.bronze or DeltaBronze(self.warehouse, self.raw_schema)
@@ -125,16 +128,17 @@ class Runner:
     def cycle(self) -> IngestResult:
         """Land everything new in the landing folder, micro-batch by micro-batch."""
         self.report.cycles += 1
-        self.catch_up()
-        result = ingest_offers(
-            landing_offers(self.landing),
-            self.warehouse,
-            self.raw_schema,
-            self.limits,
-            after_batch=self._after_batch,
-            should_stop=self.stop,
-            bronze=self.bronze,
-        )
+        with self.hold():
+            self.catch_up()
+            result = ingest_offers(
+                landing_offers(self.landing),
+                self.warehouse,
+                self.raw_schema,
+                self.limits,
+                after_batch=self._after_batch,
+                should_stop=self.stop,
+                bronze=self.bronze,
+            )
         self.report.lines += result.lines
         if result.batches or result.duplicates or result.problems:
             self.say(result.summary())

@@ -14,13 +14,22 @@ from dbt.adapters.base.relation import AdapterTrackingRelationInfo, BaseRelation
 from dbt.adapters.contracts.relation import RelationConfig
 from dbt.adapters.events.logging import AdapterLogger
 from dbt.adapters.spark.impl import SparkAdapter
+from dbt_common.exceptions import DbtRuntimeError
 
 from dbt.adapters import __about__ as about
 from dbt.adapters.session_functions.relation import SessionFunctionRelation
+from weblogs import file_lock
 from weblogs.build import state as build_state
 from weblogs.functions import FunctionDefinition, register_function
 
 logger = AdapterLogger("SessionFunctions")
+
+
+# dbt's commands that write tables or the build state: they hold the warehouse's writer lock
+# (weblogs.file_lock) from their first connection to their end. The others only read.
+WRITING_COMMANDS = frozenset(
+    ("build", "run", "seed", "snapshot", "test", "retry", "run-operation", "clone")
+)
 
 
 class _ScratchTables(threading.local):
@@ -95,6 +104,44 @@ class SessionFunctionsAdapter(SparkAdapter):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._scratch = _ScratchTables()
+        self._warehouse_guard = threading.Lock()
+        self._warehouse_checked = False
+        self._warehouse_lock: file_lock.WarehouseLock | None = None
+
+    def acquire_connection(self, name=None):  # dbt's Connection
+        self._hold_warehouse()
+        return super().acquire_connection(name)
+
+    def _hold_warehouse(self) -> None:
+        """Before the first connection of a writing command: take the warehouse's writer
+        lock (or share its holding with the `weblogs` command that started this dbt). Plain
+        dbt and `weblogs` then write one at a time: a `dbt build` beside a `weblogs build`
+        failed on a merge's staged table."""
+        if self._warehouse_checked:
+            return
+        with self._warehouse_guard:
+            if self._warehouse_checked:
+                return
+            from dbt.flags import get_flags
+
+            flags = get_flags()
+            command = str(getattr(flags, "WHICH", "") or "")
+            if command in WRITING_COMMANDS:
+                try:
+                    self._warehouse_lock = file_lock.take_for_dbt(self._warehouse(), command)
+                except file_lock.RunLockedError as busy:
+                    raise DbtRuntimeError(str(busy)) from None
+            self._warehouse_checked = True
+
+    def cleanup_connections(self) -> None:
+        """dbt is done with the warehouse: the writer lock is given back."""
+        try:
+            super().cleanup_connections()
+        finally:
+            lock, self._warehouse_lock = self._warehouse_lock, None
+            self._warehouse_checked = False
+            if lock is not None:
+                lock.close()
 
     def post_model_hook(self, config: Mapping, context: object) -> None:
         """Drop the tables the model's materialization staged, whether it succeeded or not."""

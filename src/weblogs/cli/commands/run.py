@@ -10,7 +10,7 @@ from weblogs.cli.dbt_child import SpareChild, check_arguments, run_dbt_process
 from weblogs.cli.options import RunOptions, Scope
 from weblogs.compaction import compact_warehouse
 from weblogs.errors import UsageError
-from weblogs.file_lock import hold
+from weblogs.file_lock import hold_between_cycles
 from weblogs.runner import Runner, StopFlag
 
 
@@ -68,7 +68,9 @@ def run_landing(scope: Scope, options: RunOptions, command: str) -> int:
         build_records_state=target.engine.records_build_state,
         nothing_new=nothing_new,
     )
-    with hold(scope.warehouse, command, wait=options.wait), stop.installed():
+    # One run per warehouse for as long as it runs; the writer lock only during its cycles.
+    holding = hold_between_cycles(scope.warehouse, command, wait=options.wait)
+    with holding as runner.hold, stop.installed():
         try:
             if trigger.every_seconds is not None:
                 spare.start()
