@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from abc import abstractmethod
 from collections.abc import Mapping
@@ -30,6 +31,8 @@ logger = AdapterLogger("SessionFunctions")
 WRITING_COMMANDS = frozenset(
     ("build", "run", "seed", "snapshot", "test", "retry", "run-operation", "clone")
 )
+# Set (to anything but "" or 0) to let `--empty` replace the published tables.
+ALLOW_EMPTY_ENV = "WEBLOGS_ALLOW_EMPTY"
 
 
 class _ScratchTables(threading.local):
@@ -113,10 +116,10 @@ class SessionFunctionsAdapter(SparkAdapter):
         return super().acquire_connection(name)
 
     def _hold_warehouse(self) -> None:
-        """Before the first connection of a writing command: take the warehouse's writer
-        lock (or share its holding with the `weblogs` command that started this dbt). Plain
-        dbt and `weblogs` then write one at a time: a `dbt build` beside a `weblogs build`
-        failed on a merge's staged table."""
+        """Before the first connection of a writing command: refuse an `--empty` build of
+        published tables, then take the warehouse's writer lock (or share its holding with
+        the `weblogs` command that started this dbt). Plain dbt and `weblogs` then write one
+        at a time: a `dbt build` beside a `weblogs build` failed on a merge's staged table."""
         if self._warehouse_checked:
             return
         with self._warehouse_guard:
@@ -127,11 +130,27 @@ class SessionFunctionsAdapter(SparkAdapter):
             flags = get_flags()
             command = str(getattr(flags, "WHICH", "") or "")
             if command in WRITING_COMMANDS:
+                self._refuse_empty_build(command, bool(getattr(flags, "EMPTY", False)))
                 try:
                     self._warehouse_lock = file_lock.take_for_dbt(self._warehouse(), command)
                 except file_lock.RunLockedError as busy:
                     raise DbtRuntimeError(str(busy)) from None
             self._warehouse_checked = True
+
+    def _refuse_empty_build(self, command: str, empty: bool) -> None:
+        """`--empty` rebuilds every table model from no rows: on a warehouse with data it
+        replaced `requests_by_status` with 0 rows for readers until the next build. Refused
+        there unless $WEBLOGS_ALLOW_EMPTY says so; a scratch warehouse checks the SQL."""
+        if not empty or os.environ.get(ALLOW_EMPTY_ENV, "").strip() not in ("", "0"):
+            return
+        through = build_state.built_through(self._warehouse())
+        if through:
+            raise DbtRuntimeError(
+                f"dbt {command} --empty would replace the published tables of "
+                f"{self._warehouse()} (built through batch {through}) with empty ones. Check "
+                "the project on a scratch warehouse instead (WEBLOGS_WAREHOUSE=$(mktemp -d) "
+                f"dbt {command} --empty), or set {ALLOW_EMPTY_ENV}=1 to empty them here."
+            )
 
     def cleanup_connections(self) -> None:
         """dbt is done with the warehouse: the writer lock is given back."""
