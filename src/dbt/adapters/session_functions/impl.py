@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from abc import abstractmethod
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from importlib import import_module
 from pathlib import Path
@@ -24,6 +25,16 @@ from weblogs.build import state as build_state
 from weblogs.functions import FunctionDefinition, register_function
 
 logger = AdapterLogger("SessionFunctions")
+
+
+def failed(statuses: Iterable[object]) -> bool:
+    """Whether an invocation with these node statuses failed (a failed build is no build)."""
+    return any(str(status) in build_state.FAILED for status in statuses)
+
+
+def first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else repr(error)
 
 
 # dbt's commands that write tables or the build state: they hold the warehouse's writer lock
@@ -196,25 +207,56 @@ class SessionFunctionsAdapter(SparkAdapter):
         project_nodes: dict[str, str],
         sources: list[str],
     ) -> int:
-        """Record the batch the warehouse is built through after this invocation."""
+        """Record the batch the warehouse is built through after this invocation. After a
+        failed one (a model, a test, a full disk), a write error here is said in one line
+        rather than raised: dbt took a failing on-run-end hook for an interrupt and printed
+        a compilation error on top of the failure it had reported already."""
         fingerprint, versions = self._invocation_inputs(invocation_id)
-        return build_state.record_invocation(
-            self._warehouse(),
-            bronze_id,
-            [
-                build_state.Model(**{**model, "depends_on": tuple(model["depends_on"])})
-                for model in models
-            ],
-            build_state.Invocation(
-                statuses=dict(statuses),
-                empty=bool(empty),
-                command=str(command),
-                project_nodes=dict(project_nodes),
-                fingerprint=fingerprint,
-                sources={name: versions.get(name, -1) for name in sources},
-            ),
-            lambda model: self._newest_batch(model.relation),
-        )
+        try:
+            return build_state.record_invocation(
+                self._warehouse(),
+                bronze_id,
+                [
+                    build_state.Model(**{**model, "depends_on": tuple(model["depends_on"])})
+                    for model in models
+                ],
+                build_state.Invocation(
+                    statuses=dict(statuses),
+                    empty=bool(empty),
+                    command=str(command),
+                    project_nodes=dict(project_nodes),
+                    fingerprint=fingerprint,
+                    sources={name: versions.get(name, -1) for name in sources},
+                    invocation_id=str(invocation_id),
+                ),
+                lambda model: self._newest_batch(model.relation),
+                build_state.carried_statuses(self._previous_statuses(invocation_id), statuses),
+            )
+        except Exception as error:
+            if not failed(statuses.values()):
+                raise
+            logger.warning(
+                f"the build state was not recorded ({first_line(error)}); `weblogs status` "
+                "shows it as it was before this invocation"
+            )
+            return 0
+
+    def _previous_statuses(self, invocation_id: str) -> dict[str, str]:
+        """The node statuses of the last invocation that recorded this warehouse's build
+        state, from dbt's run_results.json (what `dbt retry` reads; while on-run-end hooks
+        run it is still the last invocation's). Nothing if that file is another's: a target
+        path shared by two warehouses, or a dbt command since that records no build state."""
+        path = Path(self.config.project_root) / self.config.target_path / "run_results.json"
+        try:
+            previous = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        recorded = previous.get("metadata", {}).get("invocation_id")
+        if recorded in (None, invocation_id) or recorded != build_state.last_invocation(
+            self._warehouse()
+        ):
+            return {}
+        return {str(result["unique_id"]): str(result["status"]) for result in previous["results"]}
 
     def _invocation_inputs(self, invocation_id: str) -> tuple[str, dict[str, int]]:
         """The project's fingerprint and the source tables' versions when the invocation
