@@ -12,6 +12,7 @@ from pathlib import Path
 
 from weblogs.freshness import Freshness, Thresholds, measure
 from weblogs.report import visitors
+from weblogs.text import MAX_CHARS, cut
 
 TOP_ENDPOINTS = 10
 # Tables of the models' schema the report reads, and the columns it needs of each.
@@ -83,8 +84,20 @@ def _counted(table, column: str, count_name: str) -> list[dict]:
     return sorted(rows, key=lambda row: (-row[count_name], row[column]))
 
 
+def cut_endpoints(rows: list[dict], max_chars: int) -> list[dict]:
+    """Endpoints cut to `max_chars` (0: whole): one request line of a megabyte made a 3 MB
+    page whose endpoint table ran off it."""
+    for row in rows:
+        row["endpoint"] = cut(row["endpoint"], max_chars)
+    return rows
+
+
 def collect(
-    warehouse: Path, schema: str, raw_schema: str, thresholds: Thresholds | None
+    warehouse: Path,
+    schema: str,
+    raw_schema: str,
+    thresholds: Thresholds | None,
+    max_chars: int = MAX_CHARS,
 ) -> ReportData:
     data = ReportData(warehouse=warehouse, generated_at=datetime.now(UTC))
     windows = _table(warehouse, schema, "traffic_by_window")
@@ -93,7 +106,8 @@ def collect(
     data.statuses = sorted(statuses, key=lambda row: row["response_code"])
     requests = _table(warehouse, schema, "int_access_requests_deduplicated")
     data.request_count = requests.num_rows
-    data.top_endpoints = _counted(requests, "endpoint", "request_count")[:TOP_ENDPOINTS]
+    top_endpoints = _counted(requests, "endpoint", "request_count")[:TOP_ENDPOINTS]
+    data.top_endpoints = cut_endpoints(top_endpoints, max_chars)
     quarantine = _table(warehouse, schema, "access_log_quarantine")
     data.quarantined_count = quarantine.num_rows
     data.quarantine_reasons = _counted(quarantine, "quarantine_reason", "line_count")
