@@ -40,6 +40,8 @@ def test_csv_lines_end_in_a_newline_alone(capsys: pytest.CaptureFixture[str]) ->
         # Already a form the engines take: unchanged.
         ("describe table network_filter", "describe table network_filter"),
         ("describe query select 1", "describe query select 1"),
+        ("describe detail network_filter", "describe detail network_filter"),
+        ("DESC HISTORY network_filter", "DESC HISTORY network_filter"),
         ("describe select 1", "describe select 1"),
         ("describe function parse_state", "describe function parse_state"),
         ("describe schema weblogs", "describe schema weblogs"),
