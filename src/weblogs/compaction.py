@@ -113,6 +113,15 @@ class WarehouseTables:
         except TableNotFoundError:
             return None
 
+    def version(self, schema: str, table: str) -> int:
+        from deltalake import DeltaTable
+        from deltalake.exceptions import TableNotFoundError
+
+        try:
+            return DeltaTable(str(self.warehouse / schema / table)).version()
+        except TableNotFoundError:
+            return -1
+
     def compact(self, tables: list[str], *, retain_hours: float) -> list[TableCompaction]:
         return compact_warehouse(
             self.warehouse, retain_hours=retain_hours, tables=tables or None, min_files=1

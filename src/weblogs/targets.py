@@ -82,6 +82,7 @@ ENGINES = {
             lands_files=True,
             tables_reachable=True,
             records_build_state=True,
+            knows_when_up_to_date=True,
             dbt_includes=("spark_connect", "session_functions"),
         ),
         Engine(
@@ -104,6 +105,9 @@ class DeltaTables(Protocol):
 
     def row_count(self, schema: str, table: str) -> int | None:
         """Rows of a table; None when it does not exist."""
+
+    def version(self, schema: str, table: str) -> int:
+        """A table's Delta version; -1 when it does not exist."""
 
     def compact(self, tables: list[str], *, retain_hours: float) -> list[TableCompaction]:
         """Compact these tables (schema.table) and vacuum files no retained version needs."""
@@ -204,7 +208,8 @@ class Target:
         raise UsageError(f"weblogs does not land files for {self.describe()}")
 
     def tables(self, warehouse: Path, command: str) -> DeltaTables:
-        """The target's Delta tables, for `weblogs status` and `weblogs compact`."""
+        """The target's Delta tables, for `weblogs status`, `weblogs compact` and whether a
+        build has anything new to read."""
         self.require("tables_reachable", command)
         if self.engine.tables_in_warehouse:
             from weblogs.compaction import WarehouseTables

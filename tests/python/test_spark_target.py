@@ -196,6 +196,29 @@ def test_same_marts_as_the_embedded_engine(
 
 
 @LOCAL_MODE
+def test_a_build_with_nothing_new_starts_no_dbt(
+    spark_project: TargetProject, logs: list[Path]
+) -> None:
+    """After the complete build above, the build state holds the source tables' versions on
+    the server; `weblogs build` compares them, and the project, without starting dbt."""
+    from weblogs.build import state as build_state
+
+    recorded = build_state.built_from(spark_project.warehouse)
+    assert recorded is not None
+    fingerprint, sources = recorded
+    assert fingerprint
+    bronze = "weblogs_raw.access_log_lines"
+    history = spark_project.rows(f"describe history {bronze} limit 1")
+    assert sources[bronze] == history[0]["version"]
+
+    # A replayed ingest commits nothing, so a build with the same vars has nothing to read.
+    spark_project.weblogs("ingest", *(str(path) for path in logs))
+    result = spark_project.weblogs("build", "--vars", MONITORS_WARN)
+    assert result.stdout.strip().startswith("nothing new: the models are built through batch")
+    assert "Running with dbt" not in result.stdout + result.stderr
+
+
+@LOCAL_MODE
 def test_replay_changes_nothing_and_a_merge_skips_stored_requests(
     spark_project: TargetProject, logs: list[Path], tmp_path: Path
 ) -> None:

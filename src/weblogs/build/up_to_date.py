@@ -16,7 +16,7 @@ Plain `dbt build` always builds.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -47,18 +47,15 @@ def vars_only(dbt_args: list[str]) -> Mapping[str, Any] | None:
     return given
 
 
-def _version(location: Path) -> int:
-    from deltalake import DeltaTable
-    from deltalake.exceptions import TableNotFoundError
-
-    try:
-        return DeltaTable(str(location)).version()
-    except TableNotFoundError:
-        return -1
-
-
-def nothing_new(warehouse: Path, committed_batch: int, fingerprint: str) -> str | None:
-    """One line saying why there is nothing to build, or None when a build is needed."""
+def nothing_new(
+    warehouse: Path,
+    committed_batch: int,
+    fingerprint: str,
+    version: Callable[[str, str], int],
+) -> str | None:
+    """One line saying why there is nothing to build, or None when a build is needed.
+    `version(schema, table)` is a source table's Delta version now (-1 if missing), read
+    where the target keeps its tables."""
     record = build_state.built_from(warehouse)
     if record is None or record[0] != fingerprint:
         return None
@@ -66,9 +63,9 @@ def nothing_new(warehouse: Path, committed_batch: int, fingerprint: str) -> str 
     if through != committed_batch:
         return None
     built_sources = record[1]
-    for relation, version in built_sources.items():
+    for relation, built_version in built_sources.items():
         schema, table = relation.split(".", 1)
-        if _version(warehouse / schema / table) != version:
+        if version(schema, table) != built_version:
             return None
     return (
         f"nothing new: the models are built through batch {through}, and the sources and the "

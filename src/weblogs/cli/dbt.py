@@ -80,7 +80,8 @@ def nothing_to_build(warehouse: Path, raw_schema: str, target: Target, dbt_args:
         target.engine.dbt_includes,
     )
     committed = target.bronze(warehouse, raw_schema).committed_batch_id()
-    return up_to_date.nothing_new(warehouse, committed, current)
+    tables = target.tables(warehouse, "build")
+    return up_to_date.nothing_new(warehouse, committed, current, tables.version)
 
 
 class QuietInterrupt(logging.Filter):

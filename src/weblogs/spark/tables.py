@@ -52,6 +52,14 @@ def row_count(spark: SparkSession, schema: str, table: str) -> int | None:
     return int(spark.sql(f"select count(*) as n from {_name(schema, table)}").collect()[0]["n"])
 
 
+def table_version(spark: SparkSession, schema: str, table: str) -> int:
+    """A Delta table's current version; -1 when it does not exist."""
+    if not spark.catalog.tableExists(f"{schema}.{table}"):
+        return -1
+    history = spark.sql(f"describe history {_name(schema, table)} limit 1").collect()
+    return int(history[0]["version"]) if history else -1
+
+
 def local_folder(location: str) -> Path | None:
     """A table's folder when it is on this machine's file system (a file: location)."""
     parsed = urlparse(location)
@@ -96,6 +104,9 @@ class SparkTables:
 
     def row_count(self, schema: str, table: str) -> int | None:
         return row_count(self.spark, schema, table)
+
+    def version(self, schema: str, table: str) -> int:
+        return table_version(self.spark, schema, table)
 
     def compact(self, tables: list[str], *, retain_hours: float) -> list[TableCompaction]:
         return [compact_table(self.spark, table, retain_hours=retain_hours) for table in tables]

@@ -3,7 +3,6 @@ and Python UDFs registered in the session."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from dbt.adapters.base.meta import available
@@ -14,24 +13,12 @@ from dbt.adapters.sail_delta.connections import SailDeltaConnectionManager
 from dbt.adapters.session_functions.impl import SessionFunctionsAdapter, failed, first_line
 from weblogs import layout
 from weblogs.bronze import empty as raw_layer
-from weblogs.build import fingerprint, run_log, seeds
+from weblogs.build import run_log, seeds
 from weblogs.build import state as build_state
 from weblogs.embedded import catalog, engine
 from weblogs.functions import FunctionDefinition
 
 logger = AdapterLogger("SailDelta")
-
-
-@dataclass(frozen=True)
-class RunInputs:
-    """What an invocation started from: the project's fingerprint and every table's version."""
-
-    fingerprint: str
-    versions: dict[str, int]
-
-
-# By invocation id, from its on-run-start hook to its on-run-end hook.
-_run_starts: dict[str, RunInputs] = {}
 
 
 class SailDeltaAdapter(SessionFunctionsAdapter, SailAdapter):
@@ -117,31 +104,16 @@ class SailDeltaAdapter(SessionFunctionsAdapter, SailAdapter):
         """Remember each table's row count, newest batch and version, for the run log and
         the build state, and what the project looked like."""
         start = run_log.snapshot(invocation_id, self._warehouse())
-        _run_starts[invocation_id] = RunInputs(
-            fingerprint=self._fingerprint(),
-            versions={name: state.version for name, state in start.tables.items()},
+        self._remember_run_inputs(
+            invocation_id, {name: state.version for name, state in start.tables.items()}
         )
         return ""
 
-    def _fingerprint(self) -> str:
-        from dbt.flags import get_flags
-
-        profiles_file = Path(get_flags().PROFILES_DIR) / "profiles.yml"
-        return fingerprint.project_fingerprint(
-            Path(self.config.project_root),
-            self.config.target_name,
-            fingerprint.profile_output(
-                profiles_file, self.config.profile_name, self.config.target_name
-            ),
-            self.config.cli_vars,
-            (self.type(), "session_functions"),
-        )
-
     @available
     def tested_through_batch(self, invocation_id: str) -> int:
-        inputs = _run_starts.get(invocation_id)
-        fingerprint_now = inputs.fingerprint if inputs else self._fingerprint()
-        return build_state.tested_through(self._warehouse(), fingerprint_now)
+        return build_state.tested_through(
+            self._warehouse(), self._started_fingerprint(invocation_id)
+        )
 
     @available
     def record_run_log(
@@ -201,10 +173,6 @@ class SailDeltaAdapter(SessionFunctionsAdapter, SailAdapter):
             names = " and ".join(f"{raw_schema}.{table}" for table, _ in created)
             logger.info(f"created the raw layer empty, as nothing has landed yet: {names}")
         return ""
-
-    def _invocation_inputs(self, invocation_id: str) -> tuple[str, dict[str, int]]:
-        inputs = _run_starts.pop(invocation_id, None) or RunInputs("", {})
-        return inputs.fingerprint, inputs.versions
 
     def _newest_batch(self, relation: str) -> int:
         """The newest ingest batch in a table, from its Delta files in the warehouse."""

@@ -7,6 +7,7 @@ import os
 import threading
 from abc import abstractmethod
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import import_module
 from pathlib import Path
@@ -21,6 +22,7 @@ from dbt_common.exceptions import DbtRuntimeError
 from dbt.adapters import __about__ as about
 from dbt.adapters.session_functions.relation import SessionFunctionRelation
 from weblogs import file_lock
+from weblogs.build import fingerprint
 from weblogs.build import state as build_state
 from weblogs.functions import FunctionDefinition, register_function
 
@@ -44,6 +46,18 @@ WRITING_COMMANDS = frozenset(
 )
 # Set (to anything but "" or 0) to let `--empty` replace the published tables.
 ALLOW_EMPTY_ENV = "WEBLOGS_ALLOW_EMPTY"
+
+
+@dataclass(frozen=True)
+class RunInputs:
+    """What an invocation started from: the project's fingerprint and the tables' versions."""
+
+    fingerprint: str
+    versions: dict[str, int]
+
+
+# By invocation id, from its on-run-start hook to its on-run-end hook.
+_run_starts: dict[str, RunInputs] = {}
 
 
 class _ScratchTables(threading.local):
@@ -259,7 +273,32 @@ class SessionFunctionsAdapter(SparkAdapter):
         return {str(result["unique_id"]): str(result["status"]) for result in previous["results"]}
 
     def _invocation_inputs(self, invocation_id: str) -> tuple[str, dict[str, int]]:
-        """The project's fingerprint and the source tables' versions when the invocation
-        started. Only the embedded engine records them (its override); without them every
-        build runs and every data test reads every row."""
-        return "", {}
+        """The project's fingerprint and the tables' versions when the invocation started
+        (remember_run_inputs, at on-run-start); without them every build runs."""
+        inputs = _run_starts.pop(invocation_id, None) or RunInputs("", {})
+        return inputs.fingerprint, inputs.versions
+
+    def _remember_run_inputs(self, invocation_id: str, versions: dict[str, int]) -> None:
+        """At on-run-start: what the project looked like and each table's Delta version then
+        (schema.table -> version), for the build state's record of what a build read."""
+        _run_starts[invocation_id] = RunInputs(fingerprint=self._fingerprint(), versions=versions)
+
+    def _started_fingerprint(self, invocation_id: str) -> str:
+        inputs = _run_starts.get(invocation_id)
+        return inputs.fingerprint if inputs else self._fingerprint()
+
+    def _fingerprint(self) -> str:
+        """The project as this invocation builds it: the fingerprint `weblogs build`
+        compares, before starting dbt, with the one the last complete build recorded."""
+        from dbt.flags import get_flags
+
+        profiles_file = Path(get_flags().PROFILES_DIR) / "profiles.yml"
+        return fingerprint.project_fingerprint(
+            Path(self.config.project_root),
+            self.config.target_name,
+            fingerprint.profile_output(
+                profiles_file, self.config.profile_name, self.config.target_name
+            ),
+            self.config.cli_vars,
+            (self.type(), "session_functions"),
+        )

@@ -43,6 +43,21 @@ class SparkConnectAdapter(SessionFunctionsAdapter, SparkAdapter):
         SparkBronze(self._session(), raw_schema)
         return ""
 
+    @available
+    def record_run_start(self, invocation_id: str, sources: list[str]) -> str:
+        """At on-run-start: the project's fingerprint and the source tables' Delta versions
+        (schema.table), so that `weblogs build` can tell, without dbt, when nothing changed
+        since the last complete build."""
+        from weblogs.spark.tables import table_version
+
+        spark = self._session()
+        versions = {}
+        for relation in sources:
+            schema, table = relation.split(".", 1)
+            versions[relation] = table_version(spark, schema, table)
+        self._remember_run_inputs(invocation_id, versions)
+        return ""
+
     def _warehouse(self) -> Path:
         """This machine's warehouse folder (the tables live on the server): it keeps the
         build state that `weblogs status` and `weblogs run` read."""
