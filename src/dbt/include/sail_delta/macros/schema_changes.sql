@@ -1,6 +1,5 @@
 {#
-    Changing a stored table's columns and constraints on Sail, which has no ALTER TABLE ...
-    ADD COLUMNS and cannot ALTER a column's nullability.
+    Adding columns to a stored table on Sail, which has no ALTER TABLE ... ADD COLUMNS.
 #}
 
 {% macro sail_delta__alter_relation_add_remove_columns(relation, add_columns, remove_columns) %}
@@ -13,27 +12,4 @@
     {%- if add_columns -%}
         {%- do adapter.add_delta_columns(relation, add_columns) -%}
     {%- endif -%}
-{% endmacro %}
-
-
-{% macro sail_delta__alter_column_set_constraints(relation, column_dict) %}
-    {#- A contract's not_null, as a Delta CHECK constraint (`column is not null`): Sail
-        checks it against the stored rows when it is added and on every later write, as
-        Delta checks a NOT NULL column, and it stays in the table's log for any other
-        Delta reader. dbt-spark's ALTER TABLE ... CHANGE COLUMN ... SET NOT NULL is not
-        supported by Sail. Other column constraints are warned of, as by dbt-spark. -#}
-    {%- for column_name in column_dict -%}
-        {%- set column = column_dict[column_name] -%}
-        {%- set quoted_name = adapter.quote(column_name) if column['quote'] else column_name -%}
-        {%- for constraint in column['constraints'] -%}
-            {%- if constraint.type != 'not_null' -%}
-                {{ exceptions.warn('Invalid constraint for column ' ~ column_name ~ '. Only `not_null` is supported.') }}
-            {%- else -%}
-                {%- set name = 'not_null_' ~ (column_name if modules.re.match('^[A-Za-z0-9_]+$', column_name) else local_md5(column_name)) -%}
-                {% call statement() %}
-                    alter table {{ relation }} add constraint {{ name }} check ({{ quoted_name }} is not null)
-                {% endcall %}
-            {%- endif -%}
-        {%- endfor -%}
-    {%- endfor -%}
 {% endmacro %}
