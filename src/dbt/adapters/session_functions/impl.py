@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from abc import abstractmethod
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import import_module
@@ -82,6 +82,19 @@ class SessionFunctionsAdapter(SparkAdapter):
             return value.astimezone(UTC)
 
         return super()._create_freshness_response(utc(last_modified), utc(snapshotted_at))
+
+    def _get_columns_for_catalog(self, relation: BaseRelation) -> Iterable[dict[str, Any]]:
+        """A relation's columns for `dbt docs generate`, from SHOW TABLE EXTENDED as in
+        dbt-spark, else from DESCRIBE: Delta Lake on Spark lists a table that CREATE OR
+        REPLACE TABLE ... AS SELECT created without its schema there, and dbt-spark then
+        left the table out of the catalog."""
+        columns = self.parse_columns_from_information(relation)
+        for column in columns or self.get_columns_in_relation(relation):
+            as_dict = column.to_column_dict()
+            as_dict["column_name"] = as_dict.pop("column", None)
+            as_dict["column_type"] = as_dict.pop("dtype")
+            as_dict["table_database"] = None
+            yield as_dict
 
     @abstractmethod
     def _warehouse(self) -> Path:
