@@ -20,7 +20,9 @@ marked by `engine_gap`, which names the gap: an expected failure on that engine.
 docs/targets.md lists them.
 
 A test module imports everything from here and from the selection modules, and defines
-`dbt_profile_target` for its engine and SUITE_ENGINE (the adapter type).
+`dbt_profile_target` for its engine, SUITE_ENGINE (the adapter type) and QUICK, the classes
+`make test` runs; the others are marked `adapter_full` (conftest.py) and run by
+`make adapter-suite`.
 """
 
 from __future__ import annotations
