@@ -4,8 +4,9 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: setup demo test lint unit e2e bench spark adapter-suite browser ci-deps lineage-screenshot report-screenshot docs lock clean
+.PHONY: setup dev demo test lint unit e2e bench spark adapter-suite browser ci-deps lineage-screenshot report-screenshot docs lock clean
 
 setup: $(STAMP)
 
@@ -16,6 +17,14 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps --editable .
 	touch $(STAMP)
+
+# The development set-up: besides the project, the benchmark (bench/, a tool of its own that
+# the weblogs package never imports), editable. Its dependencies are in the same lock.
+dev: $(DEV_STAMP)
+
+$(DEV_STAMP): $(STAMP) bench/pyproject.toml
+	$(BIN)/python -m pip install --quiet --no-deps --editable bench
+	touch $(DEV_STAMP)
 
 # The main job on the embedded engine: generate demo logs, ingest, dbt build, verify, and
 # write demo/report.html.
@@ -32,28 +41,28 @@ test: lint
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=25 -m "not adapter_full"
 
 # ruff, ruff format, sqlfluff and dbt parse, as the pre-commit hooks run them.
-lint: setup
+lint: dev
 	$(BIN)/pre-commit run --all-files --show-diff-on-failure
 
-unit: setup
+unit: dev
 	$(BIN)/python -m pytest -m "not e2e and not spark and not browser"
 
-e2e: setup
+e2e: dev
 	$(BIN)/python -m pytest -m "e2e and not adapter_full"
 
 # The benchmark (docs/benchmark.md): the pipeline beside PySpark, DuckDB and a regex bound.
 # BENCH_SIZES=2000 for a quick look; the full run took 50 minutes on a busy 2-core machine.
 BENCH_SIZES ?= 0.5M,1M,2M,4M
-bench: setup
-	$(BIN)/weblogs bench --sizes $(BENCH_SIZES) --out bench/results.json
+bench: dev
+	$(BIN)/weblogs-bench --sizes $(BENCH_SIZES) --out bench/results/results.json
 
 # The project on a local Apache Spark Connect server (JVM), compared with the embedded engine.
-spark: setup
+spark: dev
 	$(BIN)/python -m pytest -m "spark and not adapter_full"
 
 # dbt's adapter suite, every class, on both engines (docs/targets.md): what `make test` leaves
 # out for its time. It took 11 min on the embedded engine and 30 on Spark (busy, 2 cores).
-adapter-suite: setup
+adapter-suite: dev
 	$(BIN)/python -m pytest -n 2 --dist loadfile tests/python/test_adapter_suite_sail.py \
 		tests/python/test_adapter_suite_spark.py
 
@@ -64,15 +73,18 @@ ci-deps:
 		apt-get update -qq && \
 		apt-get install -y -qq --no-install-recommends openjdk-17-jre-headless chromium; }
 
+# Chromium for the browser tests, without its recommended packages, as ci-deps installs it:
+# with them, it installed 130 packages.
 browser:
-	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
+	@command -v chromium >/dev/null || { apt-get update -qq && \
+		apt-get install -y -qq --no-install-recommends chromium; }
 
 # Refresh docs/lineage.png, the lineage picture in the README.
-lineage-screenshot: setup
+lineage-screenshot: dev
 	WEBLOGS_LINEAGE_SCREENSHOT=$(CURDIR)/docs/lineage.png $(BIN)/python -m pytest -m browser tests/python/test_docs_lineage.py
 
 # Refresh docs/report.png, the picture of `weblogs report` (the browser test takes it).
-report-screenshot: setup
+report-screenshot: dev
 	WEBLOGS_REPORT_SCREENSHOT=$(CURDIR)/docs/report.png $(BIN)/python -m pytest -m browser tests/python/test_report.py
 
 docs: setup

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from weblogs import catalog
+from weblogs import layout
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ def compact_warehouse(
     from deltalake import DeltaTable
 
     done = []
-    for schema, table, location in catalog.delta_tables(warehouse):
+    for schema, table, location in layout.delta_tables(warehouse):
         name = f"{schema}.{table}"
         if tables and name not in tables:
             continue
@@ -89,3 +89,31 @@ def compact_warehouse(
             continue
         done.append(compact_table(location, name, retain_hours=retain_hours))
     return done
+
+
+class WarehouseTables:
+    """The embedded engine's Delta tables: files in the warehouse folder, read and compacted
+    by delta-rs without the engine."""
+
+    def __init__(self, warehouse: Path) -> None:
+        self.warehouse = warehouse
+        self.where = f"in {warehouse}"
+
+    def names(self, schemas: list[str]) -> list[str]:
+        # Every schema's tables: the folder holds only what this warehouse's builds wrote.
+        del schemas
+        return [f"{schema}.{table}" for schema, table, _ in layout.delta_tables(self.warehouse)]
+
+    def row_count(self, schema: str, table: str) -> int | None:
+        from deltalake import DeltaTable
+        from deltalake.exceptions import TableNotFoundError
+
+        try:
+            return DeltaTable(str(self.warehouse / schema / table)).count()
+        except TableNotFoundError:
+            return None
+
+    def compact(self, tables: list[str], *, retain_hours: float) -> list[TableCompaction]:
+        return compact_warehouse(
+            self.warehouse, retain_hours=retain_hours, tables=tables or None, min_files=1
+        )

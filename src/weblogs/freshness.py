@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from weblogs.ingest.bronze import RAW_TABLE
-from weblogs.ingest.delta import ledger_table_path, raw_table_path
+from weblogs.bronze.base import RAW_TABLE
+from weblogs.bronze.delta import ledger_table_path, raw_table_path
 from weblogs.ingest.ledger import LEDGER_TABLE
 
 WARN_VAR = "source_freshness_warn_after_minutes"

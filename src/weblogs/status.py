@@ -10,13 +10,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from weblogs.build_state import built_through
+from weblogs.bronze.base import Bronze
+from weblogs.bronze.delta import DeltaBronze
+from weblogs.build.run_log import Latency, percentile, recent_latencies
+from weblogs.build.state import built_through
+from weblogs.compaction import WarehouseTables
 from weblogs.freshness import Freshness, Thresholds, measure
-from weblogs.ingest.bronze import Bronze
-from weblogs.ingest.delta import DeltaBronze
 from weblogs.ingest.offers import Limits, landing_offers
-from weblogs.ingest.pieces import nothing_new
-from weblogs.run_log import Latency, percentile, recent_latencies
+from weblogs.ingest.pieces import landed_copy, nothing_new
 
 # Rows of a table of the models' schema, None when it does not exist.
 RowCount = Callable[[str], int | None]
@@ -41,10 +42,13 @@ class Status:
     thresholds: Thresholds | None = None
     freshness: list[Freshness] = field(default_factory=list)
     latencies: list[Latency] = field(default_factory=list)
+    # The warehouse folder exists (a mistyped --warehouse looked like a new warehouse).
+    found: bool = True
 
     def render(self, now: datetime | None = None) -> str:
         now = now or datetime.now(UTC)
-        out = [f"warehouse      {self.warehouse}"]
+        missing = "" if self.found else ": no such folder, nothing has landed or been built there"
+        out = [f"warehouse      {self.warehouse}{missing}"]
         if self.last_batch:
             lag = (now - self.last_batch_at).total_seconds() if self.last_batch_at else 0
             out.append(
@@ -120,21 +124,6 @@ def _age(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
-def delta_row_count(warehouse: Path, models_schema: str) -> RowCount:
-    """Rows of the embedded engine's tables, read from their Delta logs."""
-
-    def count(table: str) -> int | None:
-        from deltalake import DeltaTable
-        from deltalake.exceptions import TableNotFoundError
-
-        try:
-            return DeltaTable(str(warehouse / models_schema / table)).count()
-        except TableNotFoundError:
-            return None
-
-    return count
-
-
 def collect(
     warehouse: Path,
     raw_schema: str,
@@ -147,7 +136,8 @@ def collect(
 ) -> Status:
     """The status of a warehouse; `bronze` and `row_count` read another engine's tables
     (default: the embedded engine's Delta tables in the warehouse folder)."""
-    status = Status(warehouse=warehouse, landing=landing)
+    # On a server's engine the tables are elsewhere; the folder keeps only the build state.
+    status = Status(warehouse, landing, found=bronze is not None or warehouse.is_dir())
     status.built_through = built_through(warehouse)
     if bronze is None and warehouse.is_dir():
         bronze = DeltaBronze(warehouse, raw_schema)
@@ -167,13 +157,23 @@ def collect(
             stat = offer.path.stat()
             seen = ledger.last_seen(offer.site, str(offer.path)) if ledger else None
             settled = now - stat.st_mtime >= Limits().settle_seconds
-            if not nothing_new(seen, stat, settled):
-                status.pending_files.append((offer.path, stat.st_size, now - stat.st_mtime))
+            if nothing_new(seen, stat, settled):
+                continue
+            # A name the ledger never saw may hold lines it did (a rotated log renamed or
+            # compressed): an ingest would note a duplicate and land nothing.
+            if seen is None and ledger is not None and landed_copy(offer, ledger):
+                continue
+            status.pending_files.append((offer.path, stat.st_size, now - stat.st_mtime))
     if thresholds is not None:
         status.thresholds = thresholds
         status.freshness = measure(warehouse, raw_schema, thresholds)
     status.latencies = recent_latencies(warehouse, models_schema, LATENCY_TABLE)
-    row_count = row_count or delta_row_count(warehouse, models_schema)
+    if row_count is None:
+        stored = WarehouseTables(warehouse)
+
+        def row_count(table: str) -> int | None:
+            return stored.row_count(models_schema, table)
+
     for table in COUNTED_TABLES:
         rows = row_count(table)
         if rows is not None:

@@ -18,7 +18,8 @@ from pathlib import Path
 
 from pyspark.sql import SparkSession
 
-from weblogs import catalog, engine
+from weblogs import layout
+from weblogs.embedded import catalog, engine
 
 # Relations a user may query; the run log grows with every build and is left out.
 SKIPPED = {"run_log"}
@@ -27,10 +28,10 @@ SKIPPED = {"run_log"}
 def relations(warehouse: Path) -> tuple[list[tuple[str, Path]], list[str]]:
     tables = [
         (f"{schema}.{table}", location)
-        for schema, table, location in catalog.delta_tables(warehouse)
+        for schema, table, location in layout.delta_tables(warehouse)
         if table not in SKIPPED
     ]
-    views = sorted(path.stem for path in (warehouse / catalog.CATALOG_DIR / "views").glob("*.sql"))
+    views = sorted(path.stem for path in (warehouse / layout.CATALOG_DIR / "views").glob("*.sql"))
     return tables, views
 
 

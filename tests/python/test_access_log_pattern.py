@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from weblogs import engine
+from weblogs.embedded import engine
 from weblogs_bench import peers
 
 FIELD_COUNT = 11

@@ -49,7 +49,7 @@ from adapter_suite_relations import (
 )
 
 from conftest import Project
-from weblogs import spark_server
+from weblogs.spark import server as spark_server
 
 pytestmark = [pytest.mark.spark, SUITE_WARNINGS]
 

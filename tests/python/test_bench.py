@@ -335,7 +335,7 @@ def test_every_variant_runs_and_the_lab_rows_are_accounted_for(project: Project)
     # project's usual command timeout.
     timed = [variant for variant in variants.VARIANTS if variant != "pyspark-grammar"]
     result = subprocess.run(
-        [str(Path(sys.executable).parent / "weblogs"), "bench", "--sizes", "real:2000",
+        [str(Path(sys.executable).parent / "weblogs-bench"), "--sizes", "real:2000",
          "--real-log", str(real_log), "--out", str(out), "--workdir", str(project.workdir / "b"),
          "--settle-seconds", "0", "--repeats", "2", "--variants", ",".join(timed)],
         cwd=project.workdir, env=project.env(), capture_output=True, text=True, timeout=2400,

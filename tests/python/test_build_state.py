@@ -10,8 +10,8 @@ import pytest
 from test_pipeline import LOW_COVERAGE
 
 from conftest import Project
-from weblogs import build_state
-from weblogs.build_state import Invocation, Model, new_marks
+from weblogs.build import state as build_state
+from weblogs.build.state import Invocation, Model, new_marks
 from weblogs.generate import write_log
 
 BRONZE = "source.weblogs.apache_logs.access_log_lines"

@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from weblogs.cli import targets, values
-from weblogs.cli.errors import UsageError
+from weblogs import targets
+from weblogs.cli import values
 from weblogs.cli.main import main, parse_arguments
 from weblogs.cli.main import parser as build_parser
 from weblogs.cli.output import print_rows
+from weblogs.errors import UsageError
 
 
 def test_build_passes_unknown_arguments_to_dbt() -> None:
@@ -105,7 +106,7 @@ def test_dbt_is_told_the_target_unless_it_is_the_profiles_default(monkeypatch) -
 
 
 def test_databricks_without_credentials_is_one_line(tmp_path: Path, capsys, monkeypatch) -> None:
-    for name in targets.DATABRICKS_ENV:
+    for name in targets.ENGINES["databricks"].credentials:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DATABRICKS_HOST", "adb-1.azuredatabricks.net")
     code = main(["--warehouse", str(tmp_path), "--target", "databricks", "build"])
@@ -127,7 +128,7 @@ def test_ingest_on_databricks_points_to_the_landing_volume(tmp_path: Path, capsy
 def test_spark_target_without_a_server_says_how_to_start_one(
     tmp_path: Path, capsys, monkeypatch
 ) -> None:
-    from weblogs import spark_server
+    from weblogs.spark import server as spark_server
 
     monkeypatch.setenv(spark_server.PORT_ENV, str(spark_server.free_port()))
     code = main(["--warehouse", str(tmp_path), "--target", "spark", "sql", "select 1"])
@@ -142,8 +143,8 @@ def test_status_and_compact_name_the_targets_they_work_on(tmp_path: Path, capsys
     code = main(["--warehouse", str(tmp_path), "--target", "databricks", command])
     assert code == 2
     assert capsys.readouterr().err == (
-        f"weblogs: weblogs {command} works on the local and spark targets' Delta tables; "
-        "target databricks is databricks\n"
+        f"weblogs: weblogs {command} works on the embedded engine (Sail) and Apache Spark "
+        "(Spark Connect); target databricks is Databricks\n"
     )
 
 
@@ -185,7 +186,6 @@ COMMANDS = {
     "build": ["build"],
     "sql": ["sql", "select 1"],
     "generate": ["generate", "--out", "x.log"],
-    "bench": ["bench"],
     "demo": ["demo"],
     "spark-server": ["spark-server", "status"],
 }
@@ -254,9 +254,16 @@ def all_parsers(parser: argparse.ArgumentParser):
             yield from action.choices.items()
 
 
-def test_every_option_has_help_that_shows_its_default() -> None:
+def bench_parser() -> argparse.ArgumentParser:
+    from weblogs_bench.command import parser
+
+    return parser()
+
+
+@pytest.mark.parametrize("make_parser", [build_parser, bench_parser], ids=["weblogs", "bench"])
+def test_every_option_has_help_that_shows_its_default(make_parser) -> None:
     missing = []
-    for name, subparser in all_parsers(build_parser()):
+    for name, subparser in all_parsers(make_parser()):
         formatter = subparser._get_formatter()
         for action in subparser._actions:
             if isinstance(action, argparse._SubParsersAction | argparse._HelpAction):
@@ -269,6 +276,9 @@ def test_every_option_has_help_that_shows_its_default() -> None:
                 continue
             shown = formatter._expand_help(action)
             if action.default in (None, False, [], argparse.SUPPRESS) or action.required:
+                # No value to show: the help still says what happens without the option.
+                if action.option_strings and "default" not in shown:
+                    missing.append(f"{label}: no default stated in {shown!r}")
                 continue
             if f"(default: {action.default}" not in shown:
                 missing.append(f"{label}: default {action.default!r} not shown in {shown!r}")
@@ -349,7 +359,7 @@ def test_help_and_usage_errors_load_no_engine_library() -> None:
     probe = (
         "import sys\n"
         "from weblogs.cli.main import parse_arguments\n"
-        "for argv in (['--help'], ['bench', '--help'], ['nosuch'], ['sql']):\n"
+        "for argv in (['--help'], ['run', '--help'], ['nosuch'], ['sql']):\n"
         "    try:\n"
         "        parse_arguments(argv)\n"
         "    except SystemExit:\n"

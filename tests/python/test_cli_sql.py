@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from conftest import Project
-from weblogs.cli.errors import UsageError
 from weblogs.cli.readonly import check_read_only
+from weblogs.errors import UsageError
 
 READS = [
     "select count(*) from network_filter",

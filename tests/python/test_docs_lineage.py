@@ -14,7 +14,7 @@ import pytest
 
 from conftest import BIN_DIR, Project
 from headless_browser import find_browser, headless_page
-from weblogs.spark_server import free_port
+from weblogs.spark.server import free_port
 
 pytestmark = pytest.mark.browser
 
@@ -38,9 +38,7 @@ GRAPH_NODES_SCRIPT = """
 def browser() -> str:
     found = find_browser()
     if found is None:
-        # CI installs Chromium (.ci/run): there the test must run, never skip.
-        if os.environ.get("CI"):
-            pytest.fail("no Chromium in CI: .ci/run installs it with `make browser`")
+        # A failure under CI (conftest), where .ci/run installs Chromium.
         pytest.skip("no Chromium here: `make browser` installs Debian's chromium")
     return found
 

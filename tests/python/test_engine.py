@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from conftest import PROJECT_DIR
-from weblogs import catalog, engine
+from weblogs.embedded import catalog, engine
+from weblogs.functions import FunctionDefinition, register_function
 
 
 @pytest.fixture(scope="module")
@@ -20,8 +21,8 @@ def spark(tmp_path_factory: pytest.TempPathFactory):
     return engine.spark_session(tmp_path_factory.mktemp("warehouse"), own=True)
 
 
-def parse_state_definition() -> catalog.FunctionDefinition:
-    return catalog.FunctionDefinition(
+def parse_state_definition() -> FunctionDefinition:
+    return FunctionDefinition(
         name="parse_state",
         source=(PROJECT_DIR / "python_udfs" / "parse_state.py").read_text(encoding="utf-8"),
         entry_point="parse_state_batches",
@@ -33,7 +34,7 @@ def test_udf_agrees_with_native_parsing_on_every_sample_line(spark, sample_log: 
     lines = sample_log.read_text(encoding="utf-8").splitlines()
     stamps = [match.group(1) for line in lines if (match := re.search(r"\[([^\]]*)\]", line))]
     assert len(stamps) >= 0.99 * len(lines)
-    catalog.register_function(spark, parse_state_definition())
+    register_function(spark, parse_state_definition())
     spark.createDataFrame([(stamp,) for stamp in stamps], "stamp string").createOrReplaceTempView(
         "stamps"
     )
@@ -103,8 +104,11 @@ def test_tables_views_and_functions_outlive_the_process(tmp_path: Path) -> None:
     definition = parse_state_definition()
     run_python(
         f"""
-from weblogs import catalog, engine
-warehouse = engine.warehouse_path()
+from weblogs import layout
+from weblogs.embedded import catalog
+from weblogs.embedded import engine
+from weblogs.functions import FunctionDefinition, register_function
+warehouse = layout.warehouse_path()
 spark = engine.spark_session(warehouse)
 spark.sql("create schema if not exists demo")
 spark.sql("create table demo.requests (id bigint not null, stamp string) using delta "
@@ -112,8 +116,8 @@ spark.sql("create table demo.requests (id bigint not null, stamp string) using d
 spark.sql("insert into demo.requests values (1, '01/Aug/1995:00:00:01 -0400')")
 view = ("create or replace view demo.parsed as "
         "select id, parse_state(stamp) as epoch from demo.requests")
-catalog.register_function(spark, catalog.FunctionDefinition(**{definition.__dict__!r}))
-catalog.save_function(warehouse, catalog.FunctionDefinition(**{definition.__dict__!r}))
+register_function(spark, FunctionDefinition(**{definition.__dict__!r}))
+catalog.save_function(warehouse, FunctionDefinition(**{definition.__dict__!r}))
 spark.sql(view)
 catalog.save_view(warehouse, "demo", "parsed", view)
 """,
@@ -121,8 +125,9 @@ catalog.save_view(warehouse, "demo", "parsed", view)
     )
     output = run_python(
         """
-from weblogs import engine
-spark = engine.spark_session(engine.warehouse_path())
+from weblogs import layout
+from weblogs.embedded import engine
+spark = engine.spark_session(layout.warehouse_path())
 print([tuple(row) for row in spark.sql("select * from demo.parsed").collect()])
 print([(f.name, f.nullable) for f in spark.table("demo.requests").schema.fields])
 """,
@@ -141,7 +146,7 @@ def test_a_function_registers_in_its_own_session_when_another_one_stopped(
     stopped = engine.spark_session(tmp_path / "other", own=True)
     stopped.stop()
     monkeypatch.setattr(SparkSession, "active", classmethod(lambda cls: stopped))
-    catalog.register_function(spark, parse_state_definition())
+    register_function(spark, parse_state_definition())
     row = spark.sql("select parse_state('01/Aug/1995:00:00:01 -0400') as epoch").collect()[0]
     assert row.epoch == 807249601
 

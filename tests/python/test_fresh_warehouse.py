@@ -14,10 +14,10 @@ from deltalake import DeltaTable
 from test_pipeline import LOW_COVERAGE, count, scalar_rows
 
 from conftest import BIN_DIR, Project
-from weblogs import raw_layer
+from weblogs.bronze import empty as raw_layer
+from weblogs.bronze.base import RAW_SCHEMA
+from weblogs.bronze.delta import DeltaBronze, ledger_table_path, load_ledger, raw_table_path
 from weblogs.generate import write_log
-from weblogs.ingest.bronze import RAW_SCHEMA
-from weblogs.ingest.delta import DeltaBronze, ledger_table_path, load_ledger, raw_table_path
 from weblogs.ingest.ledger import LEDGER_SCHEMA
 
 MARTS = (

@@ -11,9 +11,9 @@ import pyarrow as pa
 import pytest
 from deltalake import DeltaTable
 
+from weblogs.bronze.base import RAW_SCHEMA
+from weblogs.bronze.delta import ledger_table_path, raw_table_path
 from weblogs.ingest import pieces
-from weblogs.ingest.bronze import RAW_SCHEMA
-from weblogs.ingest.delta import ledger_table_path, raw_table_path
 from weblogs.ingest.lines import decode_lines, occurrence_numbers, split_lines
 from weblogs.ingest.micro_batches import ingest
 from weblogs.ingest.offers import Limits, expand_paths, landing_offers

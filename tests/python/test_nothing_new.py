@@ -9,9 +9,9 @@ import pytest
 from test_pipeline import LOW_COVERAGE
 
 from conftest import Project
-from weblogs.fingerprint import project_fingerprint
+from weblogs.build.fingerprint import project_fingerprint
+from weblogs.build.up_to_date import vars_only
 from weblogs.generate import write_log
-from weblogs.up_to_date import vars_only
 
 SKIPPED = "nothing new: the models are built through batch"
 
@@ -37,7 +37,7 @@ def test_the_fingerprint_covers_dbt_tests_but_not_the_pytest_suite(tmp_path: Pat
         (tmp_path / relative).write_text("1\n")
 
     def fingerprint() -> str:
-        return project_fingerprint(tmp_path, "local", {}, {})
+        return project_fingerprint(tmp_path, "local", {}, {}, ())
 
     before = fingerprint()
     (tmp_path / "tests/python/test_x.py").write_text("2\n")

@@ -10,7 +10,7 @@ import numpy as np
 import pyarrow as pa
 from deltalake import DeltaTable
 
-from weblogs.ingest.delta import raw_table_path
+from weblogs.bronze.delta import raw_table_path
 from weblogs.ingest.lines import occurrence_numbers
 from weblogs.ingest.micro_batches import ingest
 from weblogs.ingest.occurrences import LineCounts, line_hashes

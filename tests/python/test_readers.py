@@ -17,7 +17,7 @@ import pytest
 from test_pipeline import LOW_COVERAGE
 
 from conftest import Project
-from weblogs import catalog
+from weblogs import layout
 from weblogs.generate import write_log
 
 READER = Path(__file__).with_name("reader_loop.py")
@@ -40,7 +40,7 @@ def current_counts(project: Project) -> dict[str, int]:
 
     counts = {
         f"{schema}.{table}": DeltaTable(str(location)).to_pyarrow_dataset().count_rows()
-        for schema, table, location in catalog.delta_tables(project.warehouse)
+        for schema, table, location in layout.delta_tables(project.warehouse)
     }
     views = sorted(path.stem for path in (project.warehouse / "_catalog" / "views").glob("*.sql"))
     output = project.weblogs("sql", counting_query(views), "--format", "json").stdout

@@ -55,6 +55,10 @@ def test_each_run_records_rows_read_parsed_quarantined_and_written(
         "data_quality_monitors",
         "access_log_late_arrivals",
         "traffic_by_window",
+        "requests_by_agent",
+        "visitors_by_day",
+        "referring_sites",
+        "not_found_paths",
     }
     requests = first["int_access_requests_deduplicated"]
     assert (requests["lines_read"], requests["lines_parsed"], requests["lines_quarantined"]) == (
@@ -109,7 +113,7 @@ def test_a_run_log_from_before_the_latency_columns_gains_them(
     import pyarrow as pa
     from deltalake import DeltaTable, write_deltalake
 
-    from weblogs.run_log import RUN_LOG_SCHEMA
+    from weblogs.build.run_log import RUN_LOG_SCHEMA
 
     # A warehouse whose run log was written before the batch and latency columns existed.
     older = pa.schema([field for field in RUN_LOG_SCHEMA if field.name != "first_batch_id"][:19])

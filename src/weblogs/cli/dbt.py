@@ -9,16 +9,17 @@ import subprocess
 import sys
 from pathlib import Path
 
-from weblogs import engine, spark_server
-from weblogs.cli.errors import CommandFailed, UsageError
-from weblogs.cli.targets import PROJECT_DIR, Target, check_ready
+from weblogs import layout
+from weblogs.cli.process import drop_output
+from weblogs.errors import CommandFailed, UsageError
+from weblogs.spark import server as spark_server
+from weblogs.targets import PROJECT_DIR, Target
 
 # How long a dbt child may take to cancel its queries and exit after a second Ctrl-C.
 CHILD_STOP_SECONDS = 30.0
 # dbt's console output goes through this Python logger.
 DBT_CONSOLE_LOGGER = "stdout_log"
-# The dbt profile of the project (dbt_project.yml).
-PROFILE = "weblogs"
+DBT_USE_COLORS_ENV = "DBT_USE_COLORS"
 
 
 def take_target(args: list[str]) -> tuple[list[str], str | None]:
@@ -46,24 +47,29 @@ def take_target(args: list[str]) -> tuple[list[str], str | None]:
 
 def dbt_environment(warehouse: Path) -> None:
     """Point dbt at this project's profiles and the chosen warehouse (and at the Spark
-    Connect server started for it, unless $WEBLOGS_SPARK_HOST/PORT say otherwise)."""
+    Connect server started for it, unless $WEBLOGS_SPARK_HOST/PORT say otherwise); no
+    colours when the output is not a terminal."""
     os.environ.setdefault("DBT_PROFILES_DIR", str(PROJECT_DIR / "profiles"))
     os.environ.setdefault("DBT_PROJECT_DIR", str(PROJECT_DIR))
-    os.environ[engine.WAREHOUSE_ENV] = str(warehouse)
+    os.environ[layout.WAREHOUSE_ENV] = str(warehouse)
+    if not sys.stdout.isatty():
+        # dbt colours its lines whatever they go to: in a file or a pipe they were escape
+        # codes. A user's own $DBT_USE_COLORS wins.
+        os.environ.setdefault(DBT_USE_COLORS_ENV, "false")
     host, port = spark_server.configured_address(warehouse)
     os.environ.setdefault(spark_server.HOST_ENV, host)
     os.environ.setdefault(spark_server.PORT_ENV, str(port))
 
 
 def nothing_to_build(warehouse: Path, raw_schema: str, target: Target, dbt_args: list[str]):
-    """One line saying that a build would have nothing to do (weblogs.up_to_date), or None:
-    always None off the embedded engine and with dbt arguments besides --vars."""
-    from weblogs import fingerprint, up_to_date
-    from weblogs.cli.targets import profiles_path
-    from weblogs.ingest.delta import DeltaBronze
+    """One line saying that a build would have nothing to do (weblogs.build.up_to_date), or
+    None: always None on an engine where weblogs cannot tell, and with dbt arguments besides
+    --vars."""
+    from weblogs.build import fingerprint, up_to_date
+    from weblogs.targets import PROFILE, profiles_path
 
     cli_vars = up_to_date.vars_only(dbt_args)
-    if target.type != "sail_delta" or cli_vars is None:
+    if not target.engine.knows_when_up_to_date or cli_vars is None:
         return None
     dbt_environment(warehouse)
     current = fingerprint.project_fingerprint(
@@ -71,8 +77,9 @@ def nothing_to_build(warehouse: Path, raw_schema: str, target: Target, dbt_args:
         target.name,
         fingerprint.profile_output(profiles_path(), PROFILE, target.name),
         cli_vars,
+        target.engine.dbt_includes,
     )
-    committed = DeltaBronze(warehouse, raw_schema).committed_batch_id()
+    committed = target.bronze(warehouse, raw_schema).committed_batch_id()
     return up_to_date.nothing_new(warehouse, committed, current)
 
 
@@ -109,8 +116,6 @@ class ClosedOutput(logging.Filter):
             if not isinstance(sys.exc_info()[1], BrokenPipeError):
                 default(record)
                 return
-            from weblogs.cli.main import drop_output
-
             drop_output()
             ClosedOutput.closed = True
 
@@ -161,7 +166,7 @@ def target_arguments(target: Target) -> list[str]:
 
 def invoke_dbt(command: str, args: list[str], warehouse: Path, target: Target):
     """dbt in this process, so it shares the embedded engine with the caller."""
-    check_ready(target, warehouse)
+    target.check_ready(warehouse)
     dbt_environment(warehouse)
     return call_dbt([command, *args, *target_arguments(target)])
 

@@ -22,11 +22,12 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from weblogs import engine
-from weblogs.cli.dbt import call_dbt, check_ready, dbt_environment, stop_child, target_arguments
-from weblogs.cli.errors import UsageError
-from weblogs.cli.main import leave
-from weblogs.cli.targets import Target
+from weblogs.cli.dbt import call_dbt, dbt_environment, stop_child, target_arguments
+from weblogs.cli.process import leave
+from weblogs.embedded import engine
+from weblogs.errors import UsageError
+from weblogs.file_lock import handed_over_fds
+from weblogs.targets import Target
 
 WARM_UP = "--warm-up"
 CHECK = "--check"
@@ -35,13 +36,16 @@ CHECK = "--check"
 def start(target: Target, warehouse: Path) -> subprocess.Popen:
     """A child waiting for its build; warming up first on the embedded engine."""
     dbt_environment(warehouse)
-    warm = [WARM_UP] if target.type == "sail_delta" else []
+    warm = [WARM_UP] if target.engine.embedded else []
     return subprocess.Popen(
         [sys.executable, "-m", "weblogs.cli.dbt_child", *warm],
         stdin=subprocess.PIPE,
         text=True,
         # Its own session: a Ctrl-C meant for the run does not abort the build in progress.
         start_new_session=True,
+        # The warehouse's lock this process holds: the child's dbt shares the holding
+        # instead of waiting for its parent (weblogs.file_lock).
+        pass_fds=handed_over_fds(),
     )
 
 
@@ -99,7 +103,7 @@ def run_dbt_process(command: str, args: list[str], warehouse: Path, target: Targ
     """dbt in a new child process: memory is returned after every build (in process it grew
     by about 18 MB per build of a long `weblogs run`, and by far more between the slices of
     a long backlog)."""
-    check_ready(target, warehouse)
+    target.check_ready(warehouse)
     return build_in(start(target, warehouse), dbt_argv(command, args, target))
 
 
@@ -121,7 +125,7 @@ class SpareChild:
             self._spare = start(self.target, self.warehouse)
 
     def __call__(self, command: str, args: list[str], warehouse: Path, target: Target) -> int:
-        check_ready(target, warehouse)
+        target.check_ready(warehouse)
         child, self._spare = self._spare, None
         if child is None or child.poll() is not None:
             child = start(target, warehouse)
@@ -182,5 +186,5 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    # Without the interpreter's teardown, as the `weblogs` command ends (cli.main.leave).
+    # Without the interpreter's teardown, as the `weblogs` command ends (cli.process.leave).
     leave(main(sys.argv[1:]))

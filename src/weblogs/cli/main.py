@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import argparse
-import atexit
-import contextlib
-import os
-import signal
 import sys
 from pathlib import Path
-from typing import NoReturn
 
-from weblogs import engine, spark_server
-from weblogs.build_slices import DEFAULT_LINES_PER_BUILD
+from weblogs import layout
 from weblogs.cli import commands
 from weblogs.cli.dbt import ClosedOutput, take_target
-from weblogs.cli.errors import CommandFailed, UsageError
-from weblogs.cli.targets import TARGET_ENV, resolve_target
+from weblogs.cli.options import DEFAULT_LANDING, RAW_SCHEMA, BuildOptions, RunOptions, Trigger
+from weblogs.cli.process import (
+    FAILED,
+    INTERRUPTED,
+    PIPE_CLOSED,
+    USAGE_ERROR,
+    drop_output,
+    flushed,
+    leave,
+)
 from weblogs.cli.values import (
     byte_size,
     duration,
@@ -26,25 +28,22 @@ from weblogs.cli.values import (
     time_span,
     whole_number,
 )
+from weblogs.errors import CommandFailed, UsageError
 from weblogs.file_lock import RunLockedError
 from weblogs.ingest.offers import IngestError, Limits
+from weblogs.spark import server as spark_server
+from weblogs.targets import TARGET_ENV, resolve_target
+from weblogs.text import MAX_CHARS
 
 DESCRIPTION = "The `weblogs` command: ingest logs, build the dbt project, query the lakehouse."
-RAW_SCHEMA = "weblogs_raw"
-DEFAULT_LANDING = "landing"
-RETAIN_HOURS = 168.0
 # Commands whose unknown arguments are dbt build's.
 PASSES_TO_DBT = ("build", "run")
 # Commands that never touch the warehouse folder.
-WAREHOUSE_FREE = ("generate", "bench")
+WAREHOUSE_FREE = ("generate",)
 DBT_EPILOG = (
     "Every further argument goes to dbt build, e.g. --select network_filter+ --full-refresh "
     "or --vars '{...}'; `dbt build --help` lists them. dbt's -t/--target is taken as the target."
 )
-# Exit codes: 1 for a command that failed, 2 for one that cannot run as asked (as argparse
-# uses), 130 for Ctrl-C and 141 for a closed output pipe (what a shell reports for a process
-# ended by SIGINT or SIGPIPE).
-FAILED, USAGE_ERROR, INTERRUPTED, PIPE_CLOSED = 1, 2, 130, 141
 
 
 def global_options(after_command: bool) -> argparse.ArgumentParser:
@@ -58,8 +57,8 @@ def global_options(after_command: bool) -> argparse.ArgumentParser:
     shared = argparse.ArgumentParser(add_help=False)
     group = shared.add_argument_group("global options (before or after the command)")
     group.add_argument(
-        "--warehouse", type=engine.warehouse_path, default=default(None), metavar="FOLDER",
-        help=f"warehouse folder (default: ${engine.WAREHOUSE_ENV} or ./warehouse)",
+        "--warehouse", type=layout.warehouse_path, default=default(None), metavar="FOLDER",
+        help=f"warehouse folder (default: ${layout.WAREHOUSE_ENV} or ./warehouse)",
     )  # fmt: skip
     group.add_argument(
         "--raw-schema", default=default(RAW_SCHEMA), metavar="SCHEMA",
@@ -81,7 +80,8 @@ def batch_options() -> argparse.ArgumentParser:
         help="files per micro-batch at most (default: %(default)s)",
     )  # fmt: skip
     shared.add_argument(
-        "--max-bytes-per-batch", type=byte_size, default="64MB", metavar="SIZE",
+        "--max-bytes-per-batch", type=byte_size, default=f"{Limits.max_bytes // 2**20}MB",
+        metavar="SIZE",
         help="bytes per micro-batch at most, e.g. 512kB, 64MB, 1GiB (default: %(default)s)",
     )  # fmt: skip
     shared.add_argument(
@@ -92,6 +92,15 @@ def batch_options() -> argparse.ArgumentParser:
     return shared
 
 
+def max_chars_option(where: str) -> dict:
+    """--max-chars of `weblogs sql` and `weblogs report`: long values cut where people read."""
+    return dict(
+        type=whole_number, default=MAX_CHARS, metavar="N",
+        help=f"in {where}, values longer than N characters are cut, ending in … "
+        "(default: %(default)s; 0: every value whole)",
+    )  # fmt: skip
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
         prog="weblogs", description=DESCRIPTION, parents=[global_options(after_command=False)]
@@ -100,19 +109,19 @@ def parser() -> argparse.ArgumentParser:
     batch = batch_options()
     forcing = argparse.ArgumentParser(add_help=False)
     forcing.add_argument(
-        "--force", action="store_true",
+        "--force", action="store_true", default=BuildOptions.force,
         help="build even when nothing is new since the last build (default: skip it, saying so)",
     )  # fmt: skip
     slicing = argparse.ArgumentParser(add_help=False)
     slicing.add_argument(
-        "--lines-per-build", type=whole_number, default=DEFAULT_LINES_PER_BUILD, metavar="N",
+        "--lines-per-build", type=whole_number, default=BuildOptions.lines_per_build, metavar="N",
         help="when the models are behind bronze by more lines, build in slices of whole "
         "batches of at most N lines, one dbt build each, so memory follows the slice "
         "(default: %(default)s; 0: one build)",
     )  # fmt: skip
     retention = argparse.ArgumentParser(add_help=False)
     retention.add_argument(
-        "--retain-hours", type=time_span, default=RETAIN_HOURS, metavar="H",
+        "--retain-hours", type=time_span, default=RunOptions.retain_hours, metavar="H",
         help="compaction keeps the files a version of the last H hours needs, as Delta does "
         "(default: %(default)s)",
     )  # fmt: skip
@@ -147,15 +156,22 @@ def parser() -> argparse.ArgumentParser:
         help="drain the backlog in micro-batches, then exit (the default trigger)",
     )  # fmt: skip
     trigger.add_argument(
-        "--every", type=duration, metavar="DURATION", help="a cycle every 30s, 5m, 1h..."
-    )
-    trigger.add_argument("--watch", action="store_true", help="a cycle when files arrive")
-    run.add_argument("--max-cycles", type=positive_int, default=None, help=argparse.SUPPRESS)
+        "--every", type=duration, default=Trigger.every_seconds, metavar="DURATION",
+        help="a cycle every 30s, 5m, 1h... (default: none, one cycle)",
+    )  # fmt: skip
+    trigger.add_argument(
+        "--watch", action="store_true", default=Trigger.watch,
+        help="a cycle when files arrive (default: off, one cycle)",
+    )  # fmt: skip
     run.add_argument(
-        "--wait", action="store_true", help="queue behind another run instead of refusing"
+        "--max-cycles", type=positive_int, default=Trigger.max_cycles, help=argparse.SUPPRESS
     )
     run.add_argument(
-        "--compact-every", type=whole_number, default=0, metavar="N",
+        "--wait", action="store_true", default=RunOptions.wait,
+        help="queue behind another command holding the warehouse (default: refuse, naming it)",
+    )  # fmt: skip
+    run.add_argument(
+        "--compact-every", type=whole_number, default=RunOptions.compact_every, metavar="N",
         help="compact the Delta tables after every N-th batch (default: %(default)s, never)",
     )  # fmt: skip
     run.set_defaults(run=commands.runner("run"))
@@ -172,6 +188,7 @@ def parser() -> argparse.ArgumentParser:
         "--out", default="report.html", metavar="FILE",
         help="the page to write; it opens offline (default: %(default)s)",
     )  # fmt: skip
+    report.add_argument("--max-chars", **max_chars_option("the page"))
     report.set_defaults(run=commands.runner("report"))
 
     compact = command(
@@ -200,11 +217,15 @@ def parser() -> argparse.ArgumentParser:
         "--format", choices=["table", "csv", "json"], default="table",
         help="table, csv, or json (one object a line) (default: %(default)s)",
     )  # fmt: skip
+    sql.add_argument("--max-chars", **max_chars_option("the table format"))
     sql.set_defaults(run=commands.runner("sql"))
 
     generate = command("generate", "write a synthetic access log")
     generate.add_argument(
-        "--out", required=True, metavar="FILE", help="the log file to write (required)"
+        "--out",
+        required=True,
+        metavar="FILE",
+        help="the log file to write (required, no default)",
     )
     generate.add_argument(
         "--lines", type=whole_number, default=100_000, help="lines to write (default: %(default)s)"
@@ -216,16 +237,12 @@ def parser() -> argparse.ArgumentParser:
     generate.add_argument(
         "--real-log", metavar="FILE",
         help="instead of synthetic lines, repeat this log's lines to --lines, each copy's "
-        "request dates a day later than the copy before",
+        "request dates a day later than the copy before (default: none, synthetic lines)",
     )  # fmt: skip
     generate.add_argument(
         "--seed", type=int, default=42, help="seed of the random lines (default: %(default)s)"
     )
     generate.set_defaults(run=commands.runner("generate"))
-
-    add_bench_arguments(
-        command("bench", "time the pipeline beside PySpark, DuckDB and a regex bound")
-    )
 
     demo = command("demo", "generate demo logs, ingest, build and verify", batch)
     demo.add_argument(
@@ -263,14 +280,6 @@ def parser() -> argparse.ArgumentParser:
     return root
 
 
-def add_bench_arguments(bench: argparse.ArgumentParser) -> None:
-    # The benchmark is a tool of its own (the weblogs_bench package): it declares its options.
-    from weblogs_bench.command import add_arguments
-
-    add_arguments(bench)
-    bench.set_defaults(run=commands.runner("bench"))
-
-
 def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     """Options of the command; for `build` and `run`, the arguments they do not know are
     dbt build's, except dbt's own -t/--target, which names the target."""
@@ -291,9 +300,48 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     return options
 
 
+def near_misses(options: argparse.Namespace) -> dict[str, str]:
+    """Arguments passed on to dbt that look like a mistyped option of the command's own and
+    that dbt build does not take either, each with the option meant: `weblogs run --landng
+    DIR` sent --landng to dbt and looked for the default landing folder."""
+    import difflib
+
+    if options.command not in PASSES_TO_DBT:
+        return {}
+    subparsers = next(
+        action for action in parser()._actions if isinstance(action, argparse._SubParsersAction)
+    )
+    own = [
+        name
+        for action in subparsers.choices[options.command]._actions
+        for name in action.option_strings
+        if name.startswith("--") and action.help != argparse.SUPPRESS
+    ]
+    found = {}
+    for arg in options.dbt_args:
+        name = arg.split("=", 1)[0]
+        if name.startswith("--") and name not in own:
+            meant = difflib.get_close_matches(name, own, n=1, cutoff=0.8)
+            if meant:
+                found[name] = meant[0]
+    if not found:
+        return {}
+    from weblogs.cli.dbt_child import dbt_refusal
+
+    # An option of dbt build's own is dbt's, however close to one of ours.
+    return {name: meant for name, meant in found.items() if dbt_refusal("build", [name])}
+
+
 def run_command(argv: list[str] | None) -> int:
     options = parse_arguments(argv)
-    options.warehouse = options.warehouse or engine.warehouse_path()
+    misses = near_misses(options)
+    if misses:
+        typed, meant = next(iter(misses.items()))
+        raise UsageError(
+            f"weblogs {options.command} has no option {typed}: did you mean {meant}? "
+            f"(dbt build does not take {typed} either)"
+        )
+    options.warehouse = options.warehouse or layout.warehouse_path()
     warehouse = options.warehouse
     if options.command not in WAREHOUSE_FREE and warehouse.exists() and not warehouse.is_dir():
         raise UsageError(f"the warehouse {warehouse} is a file, not a folder")
@@ -309,25 +357,6 @@ def main(argv: list[str] | None = None) -> int:
     if argv is None:
         leave(code)
     return code
-
-
-def leave(code: int) -> NoReturn:
-    """End the process with `code` once its output is flushed, skipping the interpreter's
-    teardown. The embedded engine and pyarrow leave native threads that can still be
-    winding down there and then abort the process (SIGABRT, "terminate called without an
-    active exception") after the command did its work: seen in about one whole-suite run in
-    two, from `weblogs status` and `weblogs sql`. Python's exit handlers still run."""
-    if not flushed():
-        code = code or PIPE_CLOSED
-    with contextlib.suppress(OSError):
-        sys.stderr.flush()
-    # The command is over and its code stands: a Ctrl-C now has nothing to stop, and in an
-    # exit handler it printed "Exception ignored ... KeyboardInterrupt" with a traceback.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # What Python's exit runs first (dbt's multiprocessing locks are unlinked here, logging
-    # flushed); what it skips is the native teardown after it.
-    atexit._run_exitfuncs()
-    os._exit(code)
 
 
 def run_guarded(argv: list[str] | None) -> int:
@@ -363,22 +392,6 @@ def run_guarded(argv: list[str] | None) -> int:
     ) as error:
         print(f"weblogs: {error}", file=sys.stderr)
         return USAGE_ERROR
-
-
-def flushed() -> bool:
-    try:
-        sys.stdout.flush()
-    except BrokenPipeError:
-        drop_output()
-        return False
-    return True
-
-
-def drop_output() -> None:
-    """The reader of our output went away (`weblogs ... | head`): send what is still buffered
-    to /dev/null, so that Python's exit does not report the closed pipe once more."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""Raw layer: land access-log lines in the bronze table, each line exactly once.
+"""Ingest: plan which lines of which files are new, and land them in bronze, each line
+exactly once.
 
 The modules, in the order an ingest uses them:
 
@@ -8,9 +9,8 @@ The modules, in the order an ingest uses them:
 - ``occurrences``: identical lines of a file numbered, however far apart;
 - ``ledger``: what has been landed, by content;
 - ``pieces``: a file's new lines planned against the ledger;
-- ``bronze``: the interface every writer implements, and the rows it writes;
-- ``delta`` and ``spark``: the writers of the embedded engine and of Apache Spark;
-- ``micro_batches``: the loop that lands offers in bounded micro-batches.
+- ``micro_batches``: the loop that lands offers in bounded micro-batches, each through the
+  target's bronze writer (weblogs.bronze).
 
 Import from the module itself (``from weblogs.ingest.offers import Limits``): the package
 loads nothing, so a command that only needs a setting or an error class (``weblogs --help``)

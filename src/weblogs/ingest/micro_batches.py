@@ -6,15 +6,14 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow.compute as pc
 
-from weblogs.file_lock import exclusive
-from weblogs.ingest.bronze import Bronze
-from weblogs.ingest.delta import DeltaBronze
+from weblogs.bronze.base import Bronze
+from weblogs.bronze.delta import DeltaBronze
+from weblogs.file_lock import ingest_lock
 from weblogs.ingest.ledger import LANDED, Ledger, LedgerEntry
 from weblogs.ingest.offers import DEFAULT_SITE, Limits, Offer, check_site, expand_paths
 from weblogs.ingest.pieces import Piece, file_pieces
@@ -92,11 +91,6 @@ class Landing:
             self.pool.shutdown(wait=True)
 
 
-def warehouse_lock(warehouse: Path) -> AbstractContextManager[None]:
-    """One writer of bronze at a time: a second ingest waits for the first to commit."""
-    return exclusive(warehouse / ".ingest.lock")
-
-
 Progress = Callable[[IngestResult, int, int], None]
 
 
@@ -120,7 +114,7 @@ def ingest_offers(
     offers = list(offers)
     result = IngestResult()
     total_bytes = sum(_size(offer.path) for offer in offers)
-    with warehouse_lock(warehouse):
+    with ingest_lock(warehouse):
         bronze = bronze or DeltaBronze(warehouse, raw_schema)
         ledger = bronze.load_ledger()
         next_batch = bronze.committed_batch_id() + 1

@@ -33,7 +33,7 @@ def vega_bundle() -> str:
     """One script defining `vegaEmbed` (with Vega and Vega-Lite), from the cache or made now."""
     import vl_convert
 
-    from weblogs.catalog import write_atomically
+    from weblogs.files import write_atomically
 
     vl_version = vega_lite_version()
     cached = cache_path(vl_version)

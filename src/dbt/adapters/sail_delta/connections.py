@@ -9,7 +9,8 @@ from dbt.adapters.sail.connections import SailConnectionManager, SailCredentials
 from dbt.adapters.spark.session import Connection as SessionConnection
 from dbt.adapters.spark.session import SessionConnectionWrapper
 
-from weblogs import engine
+from weblogs import layout
+from weblogs.embedded import engine
 
 
 @dataclass
@@ -27,7 +28,7 @@ class SailDeltaCredentials(SailCredentials):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        self.warehouse = str(engine.warehouse_path(self.warehouse))
+        self.warehouse = str(layout.warehouse_path(self.warehouse))
 
 
 class SailDeltaConnectionManager(SailConnectionManager):
@@ -37,7 +38,7 @@ class SailDeltaConnectionManager(SailConnectionManager):
     def _open_embedded(cls, creds: SailCredentials) -> Any:
         """Connect to the process's embedded server, with the stored catalog restored."""
         assert isinstance(creds, SailDeltaCredentials)
-        warehouse = engine.warehouse_path(creds.warehouse)
+        warehouse = layout.warehouse_path(creds.warehouse)
         params = {**engine.session_conf(warehouse), **creds.server_side_parameters}
         # Restoring goes through the same Spark Connect session dbt then uses, so tables,
         # functions and views are visible to every statement of the run.

@@ -14,8 +14,13 @@ from dbt.adapters.events.logging import AdapterLogger
 from dbt.adapters.sail.impl import SailAdapter
 
 from dbt.adapters.sail_delta.connections import SailDeltaConnectionManager
-from dbt.adapters.session_functions.impl import SessionFunctionsAdapter
-from weblogs import build_state, catalog, engine, fingerprint, raw_layer, run_log, seeds
+from dbt.adapters.session_functions.impl import SessionFunctionsAdapter, failed, first_line
+from weblogs import layout
+from weblogs.bronze import empty as raw_layer
+from weblogs.build import fingerprint, run_log, seeds
+from weblogs.build import state as build_state
+from weblogs.embedded import catalog, engine
+from weblogs.functions import FunctionDefinition
 
 logger = AdapterLogger("SailDelta")
 
@@ -40,7 +45,7 @@ class SailDeltaAdapter(SessionFunctionsAdapter, SailAdapter):
         return "sail_delta"
 
     def _warehouse(self) -> Path:
-        return engine.warehouse_path(self.config.credentials.warehouse)
+        return layout.warehouse_path(self.config.credentials.warehouse)
 
     def _session(self):  # pyspark is imported lazily, so no return annotation
         return engine.spark_session(self._warehouse())
@@ -53,7 +58,7 @@ class SailDeltaAdapter(SessionFunctionsAdapter, SailAdapter):
     @available
     def scratch_table_location(self, schema: str, identifier: str) -> str:
         """Where a table a build stages for itself lives: outside the schemas' folders, so
-        that no other process lists it (catalog.delta_tables skips folders named _*)."""
+        that no other process lists it (layout.delta_tables skips folders named _*)."""
         return str(self._warehouse() / "_scratch" / schema / identifier)
 
     @available
@@ -140,7 +145,7 @@ class SailDeltaAdapter(SessionFunctionsAdapter, SailAdapter):
         seeds.record_load(self._warehouse(), schema, identifier, fingerprint)
         return ""
 
-    def _keep_function(self, definition: catalog.FunctionDefinition) -> None:
+    def _keep_function(self, definition: FunctionDefinition) -> None:
         """Save the function in the warehouse catalog: the next process registers it again."""
         catalog.save_function(self._warehouse(), definition)
 
@@ -166,6 +171,7 @@ class SailDeltaAdapter(SessionFunctionsAdapter, SailAdapter):
                 profiles_file, self.config.profile_name, self.config.target_name
             ),
             self.config.cli_vars,
+            (self.type(), "session_functions"),
         )
 
     @available
@@ -186,23 +192,33 @@ class SailDeltaAdapter(SessionFunctionsAdapter, SailAdapter):
         results: list[dict],
         ledger_relation: str = "",
     ) -> int:
-        """Append this invocation's rows to <schema>.run_log and attach it to the session."""
+        """Append this invocation's rows to <schema>.run_log and attach it to the session.
+        After a failed invocation, a write error is said in one line rather than raised (as
+        for the build state, record_build_state)."""
         start = run_log.run_start(invocation_id)
-        inputs = (
-            run_log.read_batches(self._session(), staging_relation, ledger_relation, start, schema)
-            if staging_relation
-            else {}
-        )
-        written = run_log.record(
-            self._warehouse(),
-            schema,
-            invocation_id,
-            run_started_at,
-            command,
-            target_name,
-            results,
-            inputs,
-        )
+        try:
+            inputs = (
+                run_log.read_batches(
+                    self._session(), staging_relation, ledger_relation, start, schema
+                )
+                if staging_relation
+                else {}
+            )
+            written = run_log.record(
+                self._warehouse(),
+                schema,
+                invocation_id,
+                run_started_at,
+                command,
+                target_name,
+                results,
+                inputs,
+            )
+        except Exception as error:
+            if not failed(result.get("status") for result in results):
+                raise
+            logger.warning(f"the run log of this invocation was not written: {first_line(error)}")
+            return 0
         catalog.attach_table(
             self._session(),
             schema,

@@ -14,7 +14,7 @@ from dbt.adapters.spark.connections import (
     SparkCredentials,
 )
 
-from weblogs.spark_server import is_listening
+from weblogs.spark.server import is_listening
 
 # dbt-spark's session cursor asks for Hive support on every statement; over Spark Connect the
 # catalog is the server's choice and pyspark warns that the static setting cannot change.

@@ -12,8 +12,8 @@ from dbt.adapters.spark_connect.connections import (
     SparkConnectConnectionManager,
     SparkConnectCredentials,
 )
-from weblogs import engine
-from weblogs.catalog import quote
+from weblogs import layout
+from weblogs.quoting import quote
 
 
 class SparkConnectAdapter(SessionFunctionsAdapter, SparkAdapter):
@@ -38,7 +38,7 @@ class SparkConnectAdapter(SessionFunctionsAdapter, SparkAdapter):
     def create_raw_layer(self, raw_schema: str) -> str:
         """Create the bronze table and the ledger empty if missing, as `weblogs ingest` would,
         so the models build (empty) before the first ingest."""
-        from weblogs.ingest.spark import SparkBronze
+        from weblogs.bronze.spark import SparkBronze
 
         SparkBronze(self._session(), raw_schema)
         return ""
@@ -46,7 +46,7 @@ class SparkConnectAdapter(SessionFunctionsAdapter, SparkAdapter):
     def _warehouse(self) -> Path:
         """This machine's warehouse folder (the tables live on the server): it keeps the
         build state that `weblogs status` and `weblogs run` read."""
-        return engine.warehouse_path()
+        return layout.warehouse_path()
 
     def _newest_batch(self, relation: str) -> int:
         name = ".".join(quote(part) for part in relation.split(".", 1))

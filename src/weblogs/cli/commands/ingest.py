@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from weblogs.cli.bronze import bronze_of, limits
+from weblogs.cli.options import limits_of
 from weblogs.ingest.micro_batches import ingest as ingest_files
 from weblogs.ingest.micro_batches import print_progress
 
@@ -20,9 +20,9 @@ def ingest(options: argparse.Namespace) -> int:
             options.warehouse,
             options.raw_schema,
             site=options.site,
-            limits=limits(options),
+            limits=limits_of(options),
             progress=print_progress,
-            bronze=bronze_of(options),
+            bronze=options.target.bronze(options.warehouse, options.raw_schema),
         )
     except (DeltaError, OSError, PySparkException) as error:
         if isinstance(error, FileNotFoundError):

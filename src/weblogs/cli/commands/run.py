@@ -3,71 +3,81 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from weblogs.cli.bronze import bronze_of, limits
-from weblogs.cli.commands.build import build_in_slices
+from weblogs.cli.builds import build_in_slices
 from weblogs.cli.dbt import nothing_to_build
 from weblogs.cli.dbt_child import SpareChild, check_arguments, run_dbt_process
-from weblogs.cli.errors import UsageError
-from weblogs.cli.targets import require_embedded
-from weblogs.cli.warehouse import hold
+from weblogs.cli.options import RunOptions, Scope
 from weblogs.compaction import compact_warehouse
+from weblogs.errors import UsageError
+from weblogs.file_lock import hold_between_cycles
 from weblogs.runner import Runner, StopFlag
 
 
 def run(options: argparse.Namespace) -> int:
-    """Ingest what is new in the landing folder, then build, under the chosen trigger."""
-    landing = Path(options.landing).expanduser().resolve()
-    if not landing.is_dir():
-        raise UsageError(f"no such landing folder: {landing}")
-    target = options.target
-    if options.compact_every:
-        require_embedded(target, "run --compact-every")
-    if options.dbt_args:
+    return run_landing(Scope.of(options), RunOptions.of(options), "run")
+
+
+def run_landing(scope: Scope, options: RunOptions, command: str) -> int:
+    """Ingest what is new in the landing folder, then build, under the chosen trigger;
+    `command` names who holds the warehouse meanwhile (`weblogs run`, `weblogs demo`)."""
+    target = scope.target
+    build_options = options.build
+    if build_options.dbt_args:
         # A mistyped flag (`--evry 1s`) is dbt's to refuse, but dbt sees it only once a batch
-        # has landed, or never when nothing has.
-        check_arguments("build", options.dbt_args, options.warehouse, target)
+        # has landed, or never when nothing has; said before any other complaint.
+        check_arguments("build", build_options.dbt_args, scope.warehouse, target)
+    if not options.landing.is_dir():
+        raise UsageError(f"no such landing folder: {options.landing}")
+    if options.compact_every:
+        target.require(
+            "tables_in_warehouse",
+            "run --compact-every",
+            what="on the embedded engine's Delta tables",
+        )
 
     stop = StopFlag()
+    trigger = options.trigger
     # A run that goes on keeps a dbt child started ahead for its next build; a single cycle
     # starts each when it is needed.
-    spare = SpareChild(options.warehouse, target, wanted=lambda: not stop())
-    call = spare if options.every or options.watch else run_dbt_process
+    spare = SpareChild(scope.warehouse, target, wanted=lambda: not stop())
+    call = spare if trigger.goes_on else run_dbt_process
 
     def build() -> bool:
-        return build_in_slices(options, call, call) == 0
+        return build_in_slices(scope, build_options, call, call) == 0
 
     def nothing_new() -> str | None:
-        if options.force:
+        if build_options.force:
             return None
-        return nothing_to_build(options.warehouse, options.raw_schema, target, options.dbt_args)
+        return nothing_to_build(scope.warehouse, scope.raw_schema, target, build_options.dbt_args)
 
     def compact() -> None:
-        for table in compact_warehouse(options.warehouse, retain_hours=options.retain_hours):
+        for table in compact_warehouse(scope.warehouse, retain_hours=options.retain_hours):
             print(f"compacted {table.summary()}")
 
     runner = Runner(
-        landing=landing,
-        warehouse=options.warehouse,
-        raw_schema=options.raw_schema,
+        landing=options.landing,
+        warehouse=scope.warehouse,
+        raw_schema=scope.raw_schema,
         build=build,
-        limits=limits(options),
+        limits=options.limits,
         compact_every=options.compact_every,
         compact=compact,
         stop=stop,
-        bronze=bronze_of(options),
-        build_records_state=target.type in ("sail_delta", "spark_connect"),
+        bronze=target.bronze(scope.warehouse, scope.raw_schema),
+        build_records_state=target.engine.records_build_state,
         nothing_new=nothing_new,
     )
-    with hold(options.warehouse, options.command, wait=options.wait), stop.installed():
+    # One run per warehouse for as long as it runs; the writer lock only during its cycles.
+    holding = hold_between_cycles(scope.warehouse, command, wait=options.wait)
+    with holding as runner.hold, stop.installed():
         try:
-            if options.every:
+            if trigger.every_seconds is not None:
                 spare.start()
-                report = runner.run_every(options.every, options.max_cycles)
-            elif options.watch:
+                report = runner.run_every(trigger.every_seconds, trigger.max_cycles)
+            elif trigger.watch:
                 spare.start()
-                report = runner.run_watch(max_cycles=options.max_cycles)
+                report = runner.run_watch(max_cycles=trigger.max_cycles)
             else:
                 report = runner.run_once()
         finally:

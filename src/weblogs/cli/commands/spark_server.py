@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import time
 
-from weblogs import spark_server as server
-from weblogs.cli.errors import UsageError
+from weblogs.errors import UsageError
+from weblogs.spark import server
 
 
 def spark_server(options: argparse.Namespace) -> int:

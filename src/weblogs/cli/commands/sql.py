@@ -5,10 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from weblogs.cli.errors import UsageError
 from weblogs.cli.output import print_rows
-from weblogs.cli.readonly import check_read_only
-from weblogs.cli.targets import session
+from weblogs.cli.readonly import check_read_only, with_table_keyword
+from weblogs.errors import UsageError
 
 NOT_FOUND = "TABLE_OR_VIEW_NOT_FOUND"
 
@@ -45,20 +44,18 @@ def sql(options: argparse.Namespace) -> int:
     except UsageError as refused:
         print(f"weblogs sql: {refused}", file=sys.stderr)
         return 2
-    spark = session(options.warehouse, options.target)
+    statement = with_table_keyword(options.query)
+    spark = options.target.session(options.warehouse)
     read_models_schema(spark, options.target.schema)
     try:
         try:
-            columns, rows = query(spark, options.query)
+            columns, rows = query(spark, statement)
         except PySparkException:
-            if options.target.type != "sail_delta":
+            # A catalog restored when the command started may miss a table a build created
+            # since, or know one a build replaced with other columns: look again, once.
+            if not options.target.refresh_catalog(spark, options.warehouse):
                 raise
-            # The catalog was restored when the command started; a build may since have
-            # created a table, or replaced one with other columns: look again, once.
-            from weblogs import catalog
-
-            catalog.refresh(spark, options.warehouse)
-            columns, rows = query(spark, options.query)
+            columns, rows = query(spark, statement)
     except PySparkException as error:
         text = str(error).strip()
         message = text.splitlines()[0] if text else repr(error)
@@ -66,5 +63,5 @@ def sql(options: argparse.Namespace) -> int:
             message += f" ({tables_hint(spark)})"
         print(f"weblogs sql: {message}", file=sys.stderr)
         return 1
-    print_rows(columns, rows, options.format)
+    print_rows(columns, rows, options.format, options.max_chars)
     return 0

@@ -1,5 +1,5 @@
 {#
-    The raw layer on the embedded engine before anything landed (see weblogs/raw_layer.py).
+    The raw layer on the embedded engine before anything landed (see weblogs/bronze/empty.py).
 #}
 
 {% macro sail_delta__create_raw_layer(raw_schema) %}

@@ -1,6 +1,6 @@
 {#
     The batch the models are built through, recorded after every invocation on the embedded
-    engine and on Apache Spark (see weblogs/build_state.py); each adapter says how to read
+    engine and on Apache Spark (see weblogs/build/state.py); each adapter says how to read
     the newest batch a table holds.
 #}
 
@@ -30,9 +30,12 @@
         {%- if not bronze -%}
             {{ exceptions.raise_compiler_error("record_build_state: no source " ~ source_name ~ "." ~ table_name) }}
         {%- endif -%}
-        {#- What a complete build runs, and the tables it reads from outside the project. -#}
+        {#- What a complete build runs, and the tables it reads from outside the project. An
+            ephemeral model never runs (no result): its SQL runs inside the models that ref it. -#}
         {%- set project_nodes = {} -%}
-        {%- for node in graph.nodes.values() if node.resource_type in ('model', 'seed', 'snapshot', 'test') -%}
+        {%- for node in graph.nodes.values()
+            if node.resource_type in ('model', 'seed', 'snapshot', 'test')
+            and node.config.materialized != 'ephemeral' -%}
             {%- do project_nodes.update({node.unique_id: node.resource_type}) -%}
         {%- endfor -%}
         {%- set sources = [] -%}
@@ -49,6 +52,6 @@
 
 
 {% macro session_functions__batch_ceiling() %}
-    {#- Set by `weblogs build` for each slice of a long backlog (weblogs.build_state). -#}
+    {#- Set by `weblogs build` for each slice of a long backlog (weblogs.build.state). -#}
     {{ return(adapter.batch_ceiling() if execute else 0) }}
 {% endmacro %}

@@ -4,7 +4,7 @@
     every build pays for it although the file rarely changes. Here the table is replaced
     in one statement (CREATE OR REPLACE ... AS SELECT, a single new Delta version), and
     only when the file, its column types or the table changed since the last load; the
-    tables built from the seed are then marked as holding nothing (weblogs.build_state),
+    tables built from the seed are then marked as holding nothing (weblogs.build.state),
     so the incremental ones take in every row again and pick up the new values.
 #}
 {% materialization seed, adapter='sail_delta' %}
