@@ -61,7 +61,7 @@ spark: dev
 	$(BIN)/python -m pytest -m "spark and not adapter_full"
 
 # dbt's adapter suite, every class, on both engines (docs/targets.md): what `make test` leaves
-# out for its time. It took 11 min on the embedded engine and 30 on Spark (busy, 2 cores).
+# out for its time. It took 11 min on the embedded engine and 22 on Spark (busy, 2 cores).
 adapter-suite: dev
 	$(BIN)/python -m pytest -n 2 --dist loadfile tests/python/test_adapter_suite_sail.py \
 		tests/python/test_adapter_suite_spark.py
