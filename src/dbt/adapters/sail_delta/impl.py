@@ -3,9 +3,12 @@ and Python UDFs registered in the session."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+from dbt.adapters.base.column import Column as BaseColumn
 from dbt.adapters.base.meta import available
+from dbt.adapters.base.relation import BaseRelation
 from dbt.adapters.events.logging import AdapterLogger
 from dbt.adapters.sail.impl import SailAdapter
 
@@ -62,6 +65,40 @@ class SailDeltaAdapter(SessionFunctionsAdapter, SailAdapter):
             logger.warning(f"not deleting {path}: it is outside the warehouse {self._warehouse()}")
             return False
         return catalog.purge_location(self._warehouse(), path)
+
+    @available
+    def add_delta_columns(self, relation: BaseRelation, columns: list[BaseColumn]) -> str:
+        """Add nullable columns to a stored Delta table (on_schema_change: append_new_columns
+        or sync_all_columns), as one Delta commit, and attach the table again with them.
+
+        Sail has no ALTER TABLE ... ADD COLUMNS; delta-rs adds them to the table's log. Each
+        type is read by the engine itself (a cast of null to it), so any type dbt reports
+        for a column, nested ones included, arrives as the engine would write it.
+        """
+        from deltalake import DeltaTable, Schema
+
+        schema, identifier = relation.schema, relation.identifier
+        location = self.stored_table_location(schema, identifier) or self.table_location(
+            schema, identifier
+        )
+        fields = []
+        for column in columns:
+            data_type = self._session().sql(f"select cast(null as {column.data_type}) as c")
+            fields.append(
+                {
+                    "name": column.name,
+                    "type": json.loads(data_type.schema[0].dataType.json()),
+                    "nullable": True,
+                    "metadata": {},
+                }
+            )
+        added = Schema.from_json(json.dumps({"type": "struct", "fields": fields})).fields
+        DeltaTable(location).alter.add_columns(added)
+        # The session's entry declares the old columns: it is dropped (the files stay, the
+        # table is external) and attached again from the log.
+        self._session().sql(f"drop table if exists {relation.render()}")
+        catalog.attach_table(self._session(), schema, identifier, Path(location))
+        return ""
 
     @available
     def save_view_definition(self, schema: str, identifier: str, create_sql: str) -> str:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import import_module
 from pathlib import Path
+from typing import Any
 
 from dbt.adapters.base.meta import available
 from dbt.adapters.base.relation import AdapterTrackingRelationInfo, BaseRelation
@@ -68,6 +69,20 @@ class _ScratchTables(threading.local):
         self.tables: list[BaseRelation] = []
 
 
+# What a table, an incremental model, a seed, a snapshot or a stored test failure is written
+# as when its config names no file format (pre_model_hook).
+DEFAULT_FILE_FORMAT = "delta"
+
+
+@dataclass(frozen=True)
+class _HookContext:
+    """What pre_model_hook hands post_model_hook: the parent's context, and the node config
+    given the default file format (None if the node named one)."""
+
+    inner: object
+    defaulted: Any
+
+
 class SessionFunctionsAdapter(SparkAdapter):
     Relation = SessionFunctionRelation  # type: ignore[assignment]
 
@@ -104,6 +119,19 @@ class SessionFunctionsAdapter(SparkAdapter):
             return value.astimezone(UTC)
 
         return super()._create_freshness_response(utc(last_modified), utc(snapshotted_at))
+
+    def _get_columns_for_catalog(self, relation: BaseRelation) -> Iterable[dict[str, Any]]:
+        """A relation's columns for `dbt docs generate`, from SHOW TABLE EXTENDED as in
+        dbt-spark, else from DESCRIBE: Delta Lake on Spark lists a table that CREATE OR
+        REPLACE TABLE ... AS SELECT created without its schema there, and dbt-spark then
+        left the table out of the catalog."""
+        columns = self.parse_columns_from_information(relation)
+        for column in columns or self.get_columns_in_relation(relation):
+            as_dict = column.to_column_dict()
+            as_dict["column_name"] = as_dict.pop("column", None)
+            as_dict["column_type"] = as_dict.pop("dtype")
+            as_dict["table_database"] = None
+            yield as_dict
 
     @abstractmethod
     def _warehouse(self) -> Path:
@@ -187,15 +215,38 @@ class SessionFunctionsAdapter(SparkAdapter):
             if lock is not None:
                 lock.close()
 
+    def pre_model_hook(self, config: Mapping) -> object:
+        """Give a node that names no file format Delta, for the time it is built.
+
+        dbt-spark's materializations read `file_format` in a dozen places and take parquet
+        when it is missing: a snapshot then refuses to run, a merge is refused, and a table
+        is dropped and created again instead of replaced. Both engines here write Delta, so
+        Delta is the default, as on Databricks. The node's config is put back after the
+        build (post_model_hook): dbt writes the manifest after the run, and a state
+        comparison (`state:modified`) reads the config the project gave.
+        """
+        context = super().pre_model_hook(config)
+        node_config = getattr(getattr(config, "model", None), "config", None)
+        if node_config is None or node_config.get("file_format") is not None:
+            return _HookContext(context, None)
+        node_config["file_format"] = DEFAULT_FILE_FORMAT
+        return _HookContext(context, node_config)
+
     def post_model_hook(self, config: Mapping, context: object) -> None:
-        """Drop the tables the model's materialization staged, whether it succeeded or not."""
+        """Drop the tables the model's materialization staged, whether it succeeded or not,
+        and take the default file format back out of the node's config."""
+        inner = context
+        if isinstance(context, _HookContext):
+            inner = context.inner
+            if context.defaulted is not None:
+                del context.defaulted["file_format"]
         while self._scratch.tables:
             relation = self._scratch.tables.pop()
             try:
                 self.drop_relation(relation)
             except Exception as error:  # the model's own outcome is what dbt reports
                 logger.warning(f"{relation} was not dropped ({error}); the next stage replaces it")
-        super().post_model_hook(config, context)
+        super().post_model_hook(config, inner)
 
     @available
     def drop_after_model(self, relation: BaseRelation) -> str:

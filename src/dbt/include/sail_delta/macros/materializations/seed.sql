@@ -74,7 +74,7 @@
     {%- if agate_table.rows | length > 0 %}
     from values
         {%- for row in agate_table.rows %}
-        ({% for value in row %}{{ sail_delta_seed_literal(value) }}{{ ', ' if not loop.last }}{% endfor %}){{ ',' if not loop.last }}
+        ({% for value in row %}{{ session_functions_seed_literal(value) }}{{ ', ' if not loop.last }}{% endfor %}){{ ',' if not loop.last }}
         {%- endfor %}
         as seed_rows({% for name in agate_table.column_names %}column_{{ loop.index }}{{ ', ' if not loop.last }}{% endfor %})
     {%- else %}
@@ -84,15 +84,6 @@
     where false
     {%- endif %}
 {% endmacro %}
-
-
-{% macro sail_delta_seed_literal(value) -%}
-    {%- if value is none -%}
-        null
-    {%- else -%}
-        '{{ value | string | replace("\\", "\\\\") | replace("'", "\\'") }}'
-    {%- endif -%}
-{%- endmacro %}
 
 
 {% macro sail_delta_seed_dependents() %}

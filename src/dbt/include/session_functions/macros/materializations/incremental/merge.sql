@@ -24,7 +24,15 @@
 #}
 {% macro session_functions__get_merge_sql(target, source, unique_key, dest_columns, incremental_predicates) %}
     {%- set predicates = [] if incremental_predicates is none else [] + incremental_predicates -%}
-    {%- set unique_keys = [unique_key] if unique_key is string else (unique_key or []) -%}
+    {#- No key (none, '' or []) matches nothing, so every incoming row is inserted, as in
+        dbt-spark's merge. -#}
+    {%- if not unique_key -%}
+        {%- set unique_keys = [] -%}
+    {%- elif unique_key is string -%}
+        {%- set unique_keys = [unique_key] -%}
+    {%- else -%}
+        {%- set unique_keys = unique_key -%}
+    {%- endif -%}
     {%- for key in unique_keys -%}
         {%- do predicates.append('DBT_INTERNAL_SOURCE.' ~ key ~ ' = DBT_INTERNAL_DEST.' ~ key) -%}
     {%- endfor -%}

@@ -1,0 +1,27 @@
+{#
+    Contract constraints on Delta, for both adapters.
+#}
+
+{% macro session_functions__alter_column_set_constraints(relation, column_dict) %}
+    {#- A contract's not_null, as a Delta CHECK constraint (`column is not null`), checked
+        against the stored rows when it is added and on every later write, as Delta checks
+        a NOT NULL column; it stays in the table's log for any other Delta reader.
+        dbt-spark's ALTER TABLE ... CHANGE COLUMN ... SET NOT NULL runs on neither engine:
+        Sail does not support it, and Spark 4.2 with Delta Lake 4.4 refuses it ("Cannot
+        change nullable column to non-nullable"). Other column constraints are warned of,
+        as by dbt-spark. -#}
+    {%- for column_name in column_dict -%}
+        {%- set column = column_dict[column_name] -%}
+        {%- set quoted_name = adapter.quote(column_name) if column['quote'] else column_name -%}
+        {%- for constraint in column['constraints'] -%}
+            {%- if constraint.type != 'not_null' -%}
+                {{ exceptions.warn('Invalid constraint for column ' ~ column_name ~ '. Only `not_null` is supported.') }}
+            {%- else -%}
+                {%- set name = 'not_null_' ~ (column_name if modules.re.match('^[A-Za-z0-9_]+$', column_name) else local_md5(column_name)) -%}
+                {% call statement() %}
+                    alter table {{ relation }} add constraint {{ name }} check ({{ quoted_name }} is not null)
+                {% endcall %}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endfor -%}
+{% endmacro %}
