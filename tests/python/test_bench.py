@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -252,6 +253,39 @@ def test_a_child_its_parent_never_waited_for_is_counted(tmp_path: Path) -> None:
     )
     run = measure.measured([sys.executable, "-c", code], dict(os.environ), tmp_path)
     assert run.cpu_seconds >= 1.2
+
+
+def test_an_engines_processes_are_measured_with_the_command(tmp_path: Path) -> None:
+    """A server's processes (here a Python process holding 200 MiB and burning a second of
+    CPU while the command runs) count in the command's peak memory and CPU, by group, not as
+    other load. The two wait for each other through files, so a busy machine only slows them."""
+    ready, started, done = (tmp_path / name for name in ("ready", "started", "done"))
+
+    def waiting_for(path: Path) -> str:
+        return f"while not os.path.exists({str(path)!r}): time.sleep(0.01)\n"
+
+    server_code = (
+        "import os, time\nx = bytearray(b'x') * (200 * 2**20)\n"
+        f"open({str(ready)!r}, 'w').close()\n{waiting_for(started)}"
+        "end = time.process_time() + 1.0\nwhile time.process_time() < end: pass\n"
+        f"open({str(done)!r}, 'w').close()\ntime.sleep(120)\n"
+    )
+    command_code = f"import os, time\nopen({str(started)!r}, 'w').close()\n{waiting_for(done)}"
+    server = subprocess.Popen([sys.executable, "-c", server_code])
+    try:
+        while not ready.exists():
+            assert server.poll() is None, "the stand-in server ended early"
+            time.sleep(0.01)
+        run = measure.measured(
+            [sys.executable, "-c", command_code], dict(os.environ), tmp_path,
+            lambda: {"server JVM": [server.pid]},
+        )  # fmt: skip
+    finally:
+        server.kill()
+        server.wait()
+    assert run.engine_peaks["server JVM"] > 190 * 2**20
+    assert run.peak_rss_bytes > run.engine_peaks["server JVM"]
+    assert 0.9 <= run.engine_cpu_seconds <= run.cpu_seconds
 
 
 def test_the_median_repetition_is_reported_whole() -> None:
