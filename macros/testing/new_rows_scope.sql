@@ -1,9 +1,10 @@
 {#
-    Data tests read what is new. Every data test of the project once passed on every row of
-    the batches up to the one the warehouse records as tested through (weblogs.build.state),
-    with the project as it is now; a normal build then tests the rows of later batches only,
-    so its tests cost what the new batches cost. A bad batch still fails: it is later than
-    the mark, and the mark moves only when every test passed. A full check reads every row:
+    Data tests read what is new (get_where_subquery.sql applies this scope to every data
+    test). Every data test of the project once passed on every row of the batches up to
+    the one the warehouse records as tested through (weblogs.build.state), with the project
+    as it is now; a normal build then tests the rows of later batches only, so its tests
+    cost what the new batches cost. A bad batch still fails: it is later than the mark, and
+    the mark moves only when every test passed. A full check reads every row:
     `--vars '{full_check: true}'`, `--full-refresh`, a project changed since the mark, or a
     target that keeps no build state.
 
@@ -15,29 +16,6 @@
       uniqueness test still sees a new row that repeats an older key. With no new rows,
       none (a date past any; a null bound would make the engine read every file).
 #}
-
-{% macro get_where_subquery(relation) -%}
-    {#- dbt's hook for a data test's `where` config: here it also scopes the test to the new
-        rows, unless the test says it reads no rows (meta `reads_rows: false`). -#}
-    {%- set conditions = [] -%}
-    {%- if config.get('where') -%}
-        {%- do conditions.append(config.get('where')) -%}
-    {%- endif -%}
-    {%- if (config.get('meta') or {}).get('reads_rows', true) -%}
-        {%- set scope = new_rows_scope(relation) -%}
-        {%- if scope -%}
-            {%- do conditions.append(scope) -%}
-        {%- endif -%}
-    {%- endif -%}
-    {%- if not conditions -%}
-        {{ return(relation) }}
-    {%- endif -%}
-    {%- set filtered -%}
-        (select * from {{ relation }} where {{ conditions | join(' and ') }}) dbt_subquery
-    {%- endset -%}
-    {{ return(filtered) }}
-{%- endmacro %}
-
 
 {% macro new_rows_scope(relation) %}
     {#- The predicate selecting the relation's new rows, or '' to test every row; in a slice
@@ -107,12 +85,4 @@
 {% macro default__tested_through_batch() %}
     {#- Other engines keep no build state: every test reads every row. -#}
     {{ return(0) }}
-{% endmacro %}
-
-
-{% macro relation_of_model(name) %}
-    {%- for node in graph.nodes.values() if node.resource_type == 'model' and node.name == name -%}
-        {{ return(api.Relation.create(schema=node.schema, identifier=node.alias)) }}
-    {%- endfor -%}
-    {{ exceptions.raise_compiler_error("new_rows: no model named " ~ name) }}
 {% endmacro %}

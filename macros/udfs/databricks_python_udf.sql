@@ -17,9 +17,16 @@
         {%- do arguments.append(argument.name ~ ' ' ~ argument.data_type) -%}
     {%- endfor -%}
     {%- set code = function_node.compiled_code or function_node.raw_code -%}
+    {#- A function that imports packages beyond the runtime's (config `packages`) declares
+        them: Databricks installs them for the function (the ENVIRONMENT clause, Databricks
+        Runtime 16.2 and above, SQL warehouses). -#}
+    {%- set packages = function_node.config.packages or [] -%}
 create or replace function {{ target_relation }}({{ arguments | join(', ') }})
 returns {{ function_node.returns.data_type }}
 language python
+{%- if packages %}
+environment (dependencies = '{{ packages | tojson }}', environment_version = 'None')
+{%- endif %}
 parameter style pandas
 handler '{{ function_node.config.entry_point }}'
 as $$

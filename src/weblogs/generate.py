@@ -98,6 +98,35 @@ _BLOG_SLUGS = (
     "robots-and-crawlers",
 )
 _SEARCH_TERMS = ("apache", "delta", "logs", "status+codes", "dbt", "lakehouse", "ipv6", "robots")
+# Referrers from other sites (search engines, social sites, links), in the referer table
+# beside the site's own pages; some more than once, as some send more visitors.
+_EXTERNAL_REFERERS = (
+    "https://www.google.com/",
+    "https://www.google.com/",
+    "https://www.google.com/",
+    "https://www.google.de/",
+    "https://www.bing.com/search?q=apache+access+log",
+    "https://duckduckgo.com/",
+    "https://news.ycombinator.com/item?id=39014425",
+    "https://news.ycombinator.com/",
+    "https://www.reddit.com/r/dataengineering/comments/1ab2cd/",
+    "https://t.co/Xq7RzPl2Vw",
+    "https://github.com/apache/httpd",
+    "https://stackoverflow.com/questions/9234699",
+)
+# Paths a 404 answers: what scanners probe for and links to pages that moved.
+_MISSING_PATHS = (
+    "/wp-login.php",
+    "/.env",
+    "/xmlrpc.php",
+    "/wp-admin/",
+    "/blog/old-post",
+    "/images/logo-old.png",
+    "/phpmyadmin/",
+    "/favicon.png",
+    "/apple-touch-icon.png",
+    "/.git/config",
+)
 
 # Error bodies have a roughly fixed size regardless of the requested resource.
 _ERROR_SIZES = {301: 234, 302: 211, 403: 199, 404: 196, 500: 527, 503: 299}
@@ -320,7 +349,7 @@ def _generate(
         f"http://www.example.com{e.path}"
         for e in endpoints
         if e.path == "/" or e.path.endswith(".html") or e.path.startswith(("/blog/", "/search"))
-    ]
+    ] + list(_EXTERNAL_REFERERS)
 
     epoch = int(start.timestamp())
     stamps: list[str | None] = [None] * len(_OFFSETS)
@@ -354,7 +383,8 @@ def _generate(
                 stamp = stamps[host.offset] = _render_timestamp(epoch, _OFFSETS[host.offset])
 
             method = method_table[bits(_TABLE_BITS)]
-            endpoint = endpoints[bisect(endpoint_cum, rnd() * endpoint_total)]
+            endpoint_index = bisect(endpoint_cum, rnd() * endpoint_total)
+            endpoint = endpoints[endpoint_index]
             if method == "POST":
                 path = _POST_PATHS[bits(2)]
             elif method == "OPTIONS":
@@ -363,6 +393,9 @@ def _generate(
                 path = endpoint.path
             protocol = protocol_table[bits(_TABLE_BITS)]
             status = status_table[bits(_TABLE_BITS)]
+            if status == 404 and method in ("GET", "HEAD"):
+                # Picked by the endpoint drawn, so the random stream stays as it was.
+                path = _MISSING_PATHS[endpoint_index % len(_MISSING_PATHS)]
 
             if method == "HEAD" or status == 304:
                 size = "-"

@@ -5,8 +5,8 @@
 - `_catalog/`: what outlives a process: saved views and functions (weblogs.embedded.catalog),
   the build state (weblogs.build.state) and seed records (weblogs.build.seeds);
 - `_dbt/target/`: dbt's artifacts for this warehouse (dbt_project.yml's target-path);
-- `.run.lock`, `.ingest.lock`: one writing command, and one writer of bronze, at a time
-  (weblogs.file_lock).
+- `.run.lock`, `.runner.lock`, `.ingest.lock`: one writer (a `weblogs` command or plain
+  dbt), one `weblogs run`, and one writer of bronze, at a time (weblogs.file_lock).
 """
 
 from __future__ import annotations

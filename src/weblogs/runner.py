@@ -15,8 +15,9 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from weblogs.bronze.delta import DeltaBronze
@@ -89,6 +90,9 @@ class Runner:
     build_records_state: bool = True
     # Why a build would have nothing to do (weblogs.build.up_to_date), or None: then it builds.
     nothing_new: Callable[[], str | None] = lambda: None
+    # What a cycle holds while it lands and builds: the warehouse's writer lock, given back
+    # between cycles so other writers (a plain `dbt build`) get in (weblogs.file_lock).
+    hold: Callable[[], AbstractContextManager[None]] = nullcontext
 
     def __post_init__(self) -> None:
         self.bronze = self.bronze or DeltaBronze(self.warehouse, self.raw_schema)
@@ -124,16 +128,17 @@ class Runner:
     def cycle(self) -> IngestResult:
         """Land everything new in the landing folder, micro-batch by micro-batch."""
         self.report.cycles += 1
-        self.catch_up()
-        result = ingest_offers(
-            landing_offers(self.landing),
-            self.warehouse,
-            self.raw_schema,
-            self.limits,
-            after_batch=self._after_batch,
-            should_stop=self.stop,
-            bronze=self.bronze,
-        )
+        with self.hold():
+            self.catch_up()
+            result = ingest_offers(
+                landing_offers(self.landing),
+                self.warehouse,
+                self.raw_schema,
+                self.limits,
+                after_batch=self._after_batch,
+                should_stop=self.stop,
+                bronze=self.bronze,
+            )
         self.report.lines += result.lines
         if result.batches or result.duplicates or result.problems:
             self.say(result.summary())
@@ -151,12 +156,22 @@ class Runner:
     def run_every(self, seconds: float, max_cycles: int | None = None) -> RunReport:
         next_start = time.monotonic()
         while not self.stop():
-            self.cycle()
-            if max_cycles is not None and self.report.cycles >= max_cycles:
+            result = self.cycle()
+            if self.stop() or (max_cycles is not None and self.report.cycles >= max_cycles):
                 break
             next_start += seconds
+            # A line between cycles: with nothing printed, alive and stuck looked alike.
+            at = datetime.now(UTC) + timedelta(seconds=max(0.0, next_start - time.monotonic()))
+            self.say(f"{self._found(result)}next look at {at:%H:%M:%S} UTC")
             self.stop.event.wait(max(0.0, next_start - time.monotonic()))
         return self._finish()
+
+    def _found(self, result: IngestResult) -> str:
+        """What to say of a cycle before saying what comes next: that it found nothing, if it
+        found nothing (what it landed or noted, cycle() says)."""
+        if result.batches or result.duplicates or result.problems:
+            return ""
+        return f"nothing new in {self.landing}; "
 
     def run_watch(self, quiet_seconds: float = 1.0, max_cycles: int | None = None) -> RunReport:
         """A cycle at start, then one whenever files arrive (after `quiet_seconds` without
@@ -176,9 +191,10 @@ class Runner:
         observer.start()
         try:
             while not self.stop():
-                self.cycle()
-                if max_cycles is not None and self.report.cycles >= max_cycles:
+                result = self.cycle()
+                if self.stop() or (max_cycles is not None and self.report.cycles >= max_cycles):
                     break
+                self.say(f"{self._found(result)}waiting for files in {self.landing}")
                 deadline = time.monotonic() + 60
                 while not self.stop() and time.monotonic() < deadline:
                     if arrived.wait(0.5):

@@ -17,7 +17,7 @@ from weblogs.build.state import built_through
 from weblogs.compaction import WarehouseTables
 from weblogs.freshness import Freshness, Thresholds, measure
 from weblogs.ingest.offers import Limits, landing_offers
-from weblogs.ingest.pieces import nothing_new
+from weblogs.ingest.pieces import landed_copy, nothing_new
 
 # Rows of a table of the models' schema, None when it does not exist.
 RowCount = Callable[[str], int | None]
@@ -42,10 +42,13 @@ class Status:
     thresholds: Thresholds | None = None
     freshness: list[Freshness] = field(default_factory=list)
     latencies: list[Latency] = field(default_factory=list)
+    # The warehouse folder exists (a mistyped --warehouse looked like a new warehouse).
+    found: bool = True
 
     def render(self, now: datetime | None = None) -> str:
         now = now or datetime.now(UTC)
-        out = [f"warehouse      {self.warehouse}"]
+        missing = "" if self.found else ": no such folder, nothing has landed or been built there"
+        out = [f"warehouse      {self.warehouse}{missing}"]
         if self.last_batch:
             lag = (now - self.last_batch_at).total_seconds() if self.last_batch_at else 0
             out.append(
@@ -133,7 +136,8 @@ def collect(
 ) -> Status:
     """The status of a warehouse; `bronze` and `row_count` read another engine's tables
     (default: the embedded engine's Delta tables in the warehouse folder)."""
-    status = Status(warehouse=warehouse, landing=landing)
+    # On a server's engine the tables are elsewhere; the folder keeps only the build state.
+    status = Status(warehouse, landing, found=bronze is not None or warehouse.is_dir())
     status.built_through = built_through(warehouse)
     if bronze is None and warehouse.is_dir():
         bronze = DeltaBronze(warehouse, raw_schema)
@@ -153,8 +157,13 @@ def collect(
             stat = offer.path.stat()
             seen = ledger.last_seen(offer.site, str(offer.path)) if ledger else None
             settled = now - stat.st_mtime >= Limits().settle_seconds
-            if not nothing_new(seen, stat, settled):
-                status.pending_files.append((offer.path, stat.st_size, now - stat.st_mtime))
+            if nothing_new(seen, stat, settled):
+                continue
+            # A name the ledger never saw may hold lines it did (a rotated log renamed or
+            # compressed): an ingest would note a duplicate and land nothing.
+            if seen is None and ledger is not None and landed_copy(offer, ledger):
+                continue
+            status.pending_files.append((offer.path, stat.st_size, now - stat.st_mtime))
     if thresholds is not None:
         status.thresholds = thresholds
         status.freshness = measure(warehouse, raw_schema, thresholds)

@@ -1,7 +1,14 @@
-"""Shared fixtures: the project, the real sample log, and runners in fresh processes."""
+"""Shared fixtures: the project, the real sample log, and runners in fresh processes.
+
+Under CI (`$CI` set, as .ci/run does) no test may skip: what a test needs (the real log, a
+browser, permission to mount) is missing only when CI failed to provide it, and a skip would
+let a green run claim tests that never ran. So there every skip is reported as a failure,
+with its reason."""
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import os
 import re
 import shutil
@@ -13,11 +20,58 @@ from pathlib import Path
 import pytest
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
-SHARED_LOG = PROJECT_DIR.parent / "shared" / "data" / "elastic_apache_logs" / "apache_logs"
 BIN_DIR = Path(sys.executable).parent
+
+# The real sample log: elastic/examples' `Common Data Formats/apache_logs/apache_logs`,
+# beside the repository in ../shared, or wherever $WEBLOGS_REAL_LOG names (.ci/run fetches
+# it into a cache and points there when ../shared is missing).
+REAL_LOG_ENV = "WEBLOGS_REAL_LOG"
+REAL_LOG_SHA256 = "f15c31e905f86c7b4b6ab44aee74d0a2086dce89f010187d983edea7ef0364ef"
+SHARED_LOG = Path(
+    os.environ.get(REAL_LOG_ENV)
+    or PROJECT_DIR.parent / "shared" / "data" / "elastic_apache_logs" / "apache_logs"
+)
 
 # The lab's own pattern. On the sample log every line it misses has a "-" size.
 LAB_PATTERN = re.compile(r'(\S+) (\S+) (\S+) \[(.*?)\] "(\S+) (\S+) (\S+)" (\d{3}) (\d+)')
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """Under CI a skip is a failure that keeps its reason."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and in_ci() and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.outcome = "failed"
+        report.longrepr = f"under CI no test may skip: {str(reason).removeprefix('Skipped: ')}"
+
+
+@functools.cache
+def real_log_problem() -> str | None:
+    """Why the real sample log cannot be used (missing, or not the pinned file), or None."""
+    how = (
+        f"put elastic/examples' apache_logs there (../shared/data/elastic_apache_logs/) or "
+        f"name it in ${REAL_LOG_ENV}; .ci/run fetches it"
+    )
+    if not SHARED_LOG.is_file():
+        return f"the real sample log is not at {SHARED_LOG}: {how}"
+    digest = hashlib.sha256(SHARED_LOG.read_bytes()).hexdigest()
+    if digest != REAL_LOG_SHA256:
+        return f"{SHARED_LOG} is not the real sample log (sha256 {digest}): {how}"
+    return None
+
+
+def require_real_log() -> Path:
+    """The real sample log; a skip (a failure under CI) naming what is missing."""
+    problem = real_log_problem()
+    if problem:
+        pytest.skip(problem)
+    return SHARED_LOG
 
 
 @pytest.fixture(scope="session", params=["shared", "generated"])
@@ -25,9 +79,7 @@ def sample_log(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
     """The real Apache log from ../shared, and a generated one of 10,000 lines (with
     malformed lines, replays, IPv6 and host names)."""
     if request.param == "shared":
-        if not SHARED_LOG.is_file():
-            pytest.skip(f"the real sample log is not at {SHARED_LOG}")
-        return SHARED_LOG
+        return require_real_log()
     from weblogs.generate import write_log
 
     return write_log(tmp_path_factory.mktemp("logs") / "access.log", 10_000, seed=7)

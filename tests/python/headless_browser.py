@@ -95,8 +95,18 @@ class Page:
                 raise BrowserError(f"{what} did not appear within {timeout:.0f} s")
             time.sleep(0.5)
 
-    def screenshot(self, path: Path) -> Path:
-        image = self.send("Page.captureScreenshot", {"format": "png"})["data"]
+    def screenshot(self, path: Path, full_page: bool = False) -> Path:
+        """The window as a PNG; with `full_page`, the whole page, however long."""
+        params: dict[str, Any] = {"format": "png"}
+        if full_page:
+            # The document's own size: the layout metrics can lag behind a page that
+            # has just drawn its charts.
+            width, height = self.evaluate(
+                "[document.documentElement.scrollWidth, document.documentElement.scrollHeight]"
+            )
+            params["clip"] = {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}
+            params["captureBeyondViewport"] = True
+        image = self.send("Page.captureScreenshot", params)["data"]
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(base64.b64decode(image))
         return path

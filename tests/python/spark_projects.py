@@ -18,6 +18,12 @@ MART_KEYS = {
     "weblogs.requests_by_status": "response_code",
     "weblogs.access_log_quarantine": "line_id",
     "weblogs.int_access_requests_deduplicated": "request_id",
+    "weblogs.visitors_by_day": "site, event_date",
+    "weblogs.requests_by_agent": (
+        "site, event_date, browser_family, os_family, device_class, is_bot"
+    ),
+    "weblogs.referring_sites": "site, event_date, referring_host",
+    "weblogs.not_found_paths": "site, endpoint",
 }
 # Differs between two ingests of the same files by design (the time of the ingest).
 INGEST_TIME_COLUMNS = {"ingested_at"}

@@ -4,17 +4,20 @@ alone, and the tables end as one build of everything makes them."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from deltalake import DeltaTable
 from test_pipeline import LOW_COVERAGE
 
-from conftest import Project
+from conftest import BIN_DIR, Project
 from weblogs.build.slices import slice_ceilings
-from weblogs.build.state import BATCH_CEILING_ENV, batch_ceiling
+from weblogs.build.state import BATCH_CEILING_ENV, batch_ceiling, batch_ceiling_value
 from weblogs.generate import write_log
 
 # Tables every build makes the same whatever the slices; data_quality_monitors judges
@@ -48,15 +51,50 @@ def test_slices_hold_whole_batches_the_largest_as_small_as_the_fewest_slices_all
     assert slice_ceilings({1: 5, 2: 5}, 2, 3) == []
 
 
-def test_the_batch_ceiling_is_a_batch_number_or_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+def ended_pid() -> int:
+    """The pid of a process that has ended, as a `weblogs build` of the past."""
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                           capture_output=True, text=True, check=True)  # fmt: skip
+    return int(ended.stdout)
+
+
+def test_the_batch_ceiling_binds_only_the_process_that_set_it_and_its_children(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.delenv(BATCH_CEILING_ENV, raising=False)
     assert batch_ceiling() == 0
-    monkeypatch.setenv(BATCH_CEILING_ENV, " 12 ")
+    # Set by this process (dbt in it), or by its parent (dbt in a child of `weblogs build`).
+    monkeypatch.setenv(BATCH_CEILING_ENV, f" {batch_ceiling_value(12)} ")
     assert batch_ceiling() == 12
-    for wrong in ("0", "-3", "twelve", "1.5"):
+    monkeypatch.setenv(BATCH_CEILING_ENV, f"7:{os.getppid()}")
+    assert batch_ceiling() == 7
+    # An export by hand, or a value of the old form: refused, never obeyed.
+    for wrong in ("12", "0", "-3", "twelve", "1.5", f"0:{os.getpid()}", "3:", ":3"):
         monkeypatch.setenv(BATCH_CEILING_ENV, wrong)
-        with pytest.raises(ValueError, match="must be a batch number"):
+        with pytest.raises(ValueError, match="sets it for its own dbt processes only"):
             batch_ceiling()
+    # Left over from a `weblogs build` that has ended: another process's.
+    monkeypatch.setenv(BATCH_CEILING_ENV, f"12:{ended_pid()}")
+    with pytest.raises(ValueError, match=r"is left over from `weblogs build` \(process \d+\)"):
+        batch_ceiling()
+
+
+@pytest.mark.e2e
+def test_a_ceiling_left_in_the_shell_stops_plain_dbt_with_its_reason(
+    project: Project, tmp_path: Path
+) -> None:
+    """`export WEBLOGS_BUILD_THROUGH_BATCH=1` once quietly held every later `dbt build` at
+    batch 1; now dbt refuses it, naming it, and builds nothing."""
+    project.weblogs("ingest", str(write_log(tmp_path / "access.log", 300, seed=5)))
+    for stale in ("1", f"1:{ended_pid()}"):
+        result = subprocess.run(
+            [str(BIN_DIR / "dbt"), "build", "--vars", LOW_COVERAGE],
+            cwd=project.workdir, env={**project.env(), BATCH_CEILING_ENV: stale},
+            capture_output=True, text=True, timeout=project.timeout,
+        )  # fmt: skip
+        assert result.returncode == 1
+        assert f"unset it (`unset {BATCH_CEILING_ENV}`)" in result.stdout
+        assert not (project.warehouse / "weblogs" / "stg_apache_logs__lines").exists()
 
 
 def table_rows(warehouse: Path, table: str) -> list[str]:

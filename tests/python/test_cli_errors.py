@@ -8,8 +8,12 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -192,61 +196,95 @@ def test_a_second_ctrl_c_stops_a_run_now_and_cleanly(project: Project) -> None:
         if " START " in line:
             break
     process.send_signal(signal.SIGINT)
-    time.sleep(2)
-    assert process.poll() is None, "the first Ctrl-C lets the build go on"
+    # The first Ctrl-C lets the build go on: a table is committed after it (the output may
+    # still hold lines written before it, which prove nothing). The build has many tables
+    # left to commit, so it is still running then.
+    before = commits(project.warehouse)
+    deadline = time.monotonic() + 600
+    while not commits(project.warehouse) - before:
+        assert process.poll() is None, "the first Ctrl-C stopped the build"
+        assert time.monotonic() < deadline, "the build committed nothing in 600 s"
+        time.sleep(0.05)
+    assert process.poll() is None, "the build ended before the second Ctrl-C"
     code, stdout, stderr = interrupted(process)
     no_traceback("".join(seen), stdout, stderr)
     assert (code, stderr) == (INTERRUPTED, "weblogs: interrupted\n")
     assert "Exited because of keyboard interrupt" in stdout
 
 
+def first_line(stream: IO[str], within_seconds: float) -> str:
+    """The stream's first line, or "" if none came in time (a guard, not a timing)."""
+    lines = []
+    reader = threading.Thread(target=lambda: lines.append(stream.readline()), daemon=True)
+    reader.start()
+    reader.join(within_seconds)
+    return lines[0] if lines else ""
+
+
+def commits(warehouse: Path) -> set[Path]:
+    """The commit files of every Delta table in the warehouse."""
+    return set(warehouse.glob("*/*/_delta_log/*.json"))
+
+
 HOLDER = """
-import sys, time
+import sys
 from pathlib import Path
 from weblogs.file_lock import run_lock
 with run_lock(Path(sys.argv[1]), wait=False):
     print("holding", flush=True)
-    time.sleep(float(sys.argv[2]))
+    sys.stdin.read()  # until told to let go: its stdin closed
 """
 
 
-def held_elsewhere(warehouse: Path, seconds: float) -> subprocess.Popen:
-    """Another process holding the warehouse's lock, as a `weblogs run` does."""
+@contextmanager
+def held_elsewhere(warehouse: Path) -> Iterator[subprocess.Popen]:
+    """Another process holding the warehouse's lock, as a `weblogs run` does, until the
+    block ends (or the holder's stdin is closed)."""
     warehouse.mkdir(parents=True)
     holder = subprocess.Popen(
-        [sys.executable, "-c", HOLDER, str(warehouse), str(seconds)],
+        [sys.executable, "-c", HOLDER, str(warehouse)],
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
     )
-    assert holder.stdout.readline() == "holding\n"
-    return holder
+    try:
+        assert holder.stdout.readline() == "holding\n"
+        yield holder
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=120)
 
 
 @pytest.mark.parametrize("args", [["compact"], ["build", "--bogus"]])
 def test_a_held_warehouse_says_who_holds_it_and_waits(project: Project, args: list[str]) -> None:
-    holder = held_elsewhere(project.warehouse, 4)
-    started = time.monotonic()
-    result = project.weblogs(*args, check=False)
-    waited = time.monotonic() - started
-    holder.wait(timeout=30)
-    lines = result.stderr.splitlines()
+    with held_elsewhere(project.warehouse) as holder:
+        waiting = start(project, *args)
+        try:
+            # Its first line says whom it waits for; it must then wait, however long.
+            first = first_line(waiting.stderr, within_seconds=600)
+            assert waiting.poll() is None, "it waited for the holder"
+        except BaseException:
+            waiting.kill()
+            raise
+        finally:
+            holder.stdin.close()  # the holder lets go
+        stdout, stderr = waiting.communicate(timeout=600)
+    lines = [first, *stderr.splitlines()]
     assert lines[0].startswith(f"weblogs {args[0]}: the warehouse {project.warehouse} is held by ")
     assert f"weblogs run (pid {holder.pid}) since " in lines[0]
-    assert lines[0].endswith("; waiting until it is free")
-    assert waited > 2, "it waited for the holder"
+    assert lines[0].rstrip("\n").endswith("; waiting until it is free")
     # Then it ran: compact finds nothing to do, build reaches dbt (which refuses --bogus).
     if args == ["compact"]:
-        assert (result.returncode, result.stdout) == (0, "no Delta table to compact\n")
+        assert (waiting.returncode, stdout) == (0, "no Delta table to compact\n")
     else:
-        assert result.returncode == 2 and "No such option '--bogus'" in lines[1]
+        assert waiting.returncode == 2 and "No such option '--bogus'" in lines[1]
     assert not os.path.exists(f"/proc/{holder.pid}")
 
 
 def test_a_busy_warehouse_without_wait_names_the_holder(project: Project) -> None:
-    holder = held_elsewhere(project.warehouse, 3)
     (project.workdir / "landing").mkdir()
-    result = project.weblogs("run", check=False)
-    holder.wait(timeout=30)
+    with held_elsewhere(project.warehouse) as holder:
+        result = project.weblogs("run", check=False)
     assert result.returncode == 2
     assert f"busy: weblogs run (pid {holder.pid}) since " in result.stderr
     assert len(result.stderr.splitlines()) == 1

@@ -1,10 +1,12 @@
-"""The project's own dbt tests fail when they should: schema drift and broken join keys."""
+"""The project's own dbt tests fail when they should: schema drift, broken join keys, lines
+lost between bronze and the tables that place them, values off their pattern."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from test_pipeline import scalar_rows
 
 from conftest import Project
 
@@ -249,3 +251,139 @@ def test_reconciliation_names_lines_placed_never_twice_or_not_from_bronze(
     result = project.dbt("test", "--select", test, check=False)
     assert result.returncode == 1
     assert "Got 3 results" in result.stdout
+
+
+@pytest.mark.e2e
+def test_unique_combination_fails_on_a_repeated_key_among_the_rows_it_reads(
+    project: Project, tmp_path: Path
+) -> None:
+    import pyarrow as pa
+    from deltalake import DeltaTable, write_deltalake
+
+    for batch in (1, 2):
+        log = tmp_path / f"batch{batch}.log"
+        log.write_text(
+            f'10.0.0.{batch} - - [0{batch}/Aug/1995:00:00:01 -0400] "GET /a HTTP/1.0" 200 1000\n'
+            f'10.0.0.{batch} - - [0{batch}/Aug/1995:00:00:02 -0400] "GET /b HTTP/1.0" 404 10\n'
+        )
+        project.weblogs("ingest", str(log))
+        if batch == 1:
+            # Every test passes on batch 1: later tests, with the same vars, read later
+            # batches only.
+            project.dbt("build")
+    project.dbt("run", "--select", "+int_request_counts_by_batch")
+    counts = project.warehouse / "weblogs" / "int_request_counts_by_batch"
+    stored = DeltaTable(str(counts)).to_pyarrow_table()
+    assert stored.num_rows == 4
+    select = ("test", "--select", "int_request_counts_by_batch,test_name:unique_combination")
+
+    def row_like(batch: int, code: int) -> pa.Table:
+        return stored.filter(
+            pa.compute.and_(
+                pa.compute.equal(stored.column("ingest_batch_id"), batch),
+                pa.compute.equal(stored.column("response_code"), code),
+            )
+        )
+
+    # Batch 2 again with a code it lacks: each column repeats, the combination does not.
+    other_code = row_like(2, 200)
+    other_code = other_code.set_column(
+        other_code.schema.get_field_index("response_code"),
+        other_code.schema.field("response_code"),
+        pa.array([500], other_code.schema.field("response_code").type),
+    )
+    write_deltalake(str(counts), other_code, mode="append")
+    assert project.dbt(*select).returncode == 0
+
+    # A repeated key in batch 1, which every test passed on: the scoped test does not
+    # read it (the key includes the batch, so no new row can repeat it); the full check does.
+    write_deltalake(str(counts), row_like(1, 404), mode="append")
+    assert project.dbt(*select).returncode == 0
+    # A repeated key among the new rows fails the scoped test.
+    write_deltalake(str(counts), row_like(2, 200), mode="append")
+    scoped = project.dbt(*select, check=False)
+    assert scoped.returncode == 1
+    (failed,) = failed_tests(scoped.stdout)
+    assert failed.startswith("unique_combination_int_request_counts_by_batch")
+    assert "Got 1 result" in scoped.stdout
+    full = project.dbt(*select, "--vars", "{full_check: true}", check=False)
+    assert full.returncode == 1
+    assert "Got 2 results" in full.stdout
+
+
+def compiled_test(project: Project, name: str) -> str:
+    """The SQL of a singular test as dbt last compiled it."""
+    (path,) = (project.workdir / "target" / "compiled").glob(f"*/tests/{name}.sql")
+    return path.read_text(encoding="utf-8")
+
+
+@pytest.mark.e2e
+def test_per_batch_reconciliation_counts_replays_and_fails_on_a_line_lost_after_staging(
+    project: Project, tmp_path: Path
+) -> None:
+    """Bronze's lines of a batch = its requests + its quarantined lines + its replays, read
+    from bronze and the two tables that place the lines: a request lost between staging and
+    its table, which staging alone cannot see, fails it."""
+    from deltalake import DeltaTable
+
+    request = '10.0.0.{0} - - [01/Aug/1995:00:00:0{0} -0400] "GET /{0} HTTP/1.0" 200 1000\n'
+    (tmp_path / "a.log").write_text(request.format(1) + request.format(2) + "garbage one\n")
+    project.weblogs("ingest", str(tmp_path / "a.log"))
+    # Batch 2: a request and a bad line batch 1 placed (replays), a request twice (one copy
+    # a replay), and a new request.
+    (tmp_path / "b.log").write_text(request.format(3) + request.format(1) + "garbage one\n")
+    (tmp_path / "c.log").write_text(request.format(3) + request.format(4))
+    project.weblogs("ingest", str(tmp_path / "b.log"), str(tmp_path / "c.log"))
+    project.dbt("build", "--vars", BUILD_VARS)
+
+    test = "assert_raw_lines_equal_parsed_plus_quarantined_per_batch"
+    full_check = "{full_check: true, dq_monitor_severity: warn}"
+    assert project.dbt("test", "--select", test, "--vars", full_check).returncode == 0
+    requests = DeltaTable(str(project.warehouse / "weblogs" / "int_access_requests_deduplicated"))
+    assert requests.to_pyarrow_table().num_rows == 4
+    requests.delete("endpoint = '/4'")
+
+    result = project.dbt("test", "--select", test, "--vars", full_check, check=False)
+    assert result.returncode == 1
+    assert "Got 1 result" in result.stdout
+    rows = scalar_rows(project, compiled_test(project, test))
+    assert rows == [
+        {"ingest_batch_id": 2, "raw_line_count": 5, "parsed_line_count": 1,
+         "quarantined_line_count": 0, "replayed_line_count": 3},
+    ]  # fmt: skip
+
+
+@pytest.mark.e2e
+def test_row_count_matches_fails_when_staging_lost_a_bronze_line(
+    project: Project, tmp_path: Path
+) -> None:
+    from deltalake import DeltaTable
+
+    from weblogs.generate import write_log
+
+    project.weblogs("ingest", str(write_log(tmp_path / "access.log", 200, seed=8)))
+    project.dbt("build", "--vars", BUILD_VARS)
+    DeltaTable(str(project.warehouse / "weblogs" / "stg_apache_logs__lines")).delete(
+        "line_number = 17"
+    )
+    # Every row, not only the batches after the tested mark.
+    result = project.dbt(
+        "test", "--select", "test_name:row_count_matches", "--vars", "{full_check: true}",
+        check=False,
+    )  # fmt: skip
+    assert result.returncode == 1
+    (failed,) = failed_tests(result.stdout)
+    assert failed.startswith("row_count_matches_stg_apache_logs__lines_")
+    assert "Got 1 result" in result.stdout
+
+
+@pytest.mark.e2e
+def test_matches_pattern_fails_on_a_code_that_is_not_three_digits(project_copy: Project) -> None:
+    seed = project_copy.project_dir / SEED
+    seed.write_text(seed.read_text() + "2000,Four digits,2xx\n40x,Not a code,4xx\n")
+    project_copy.dbt("seed")
+    result = project_copy.dbt("test", "--select", "test_name:matches_pattern", check=False)
+    assert result.returncode == 1
+    (failed,) = failed_tests(result.stdout)
+    assert failed.startswith("matches_pattern_http_status_codes_code")
+    assert "Got 2 results" in result.stdout

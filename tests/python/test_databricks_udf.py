@@ -60,7 +60,8 @@ def databricks_compiled(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = project.dbt(
         "compile", "--target", "databricks", "--no-populate-cache", "--no-introspect"
     )
-    assert "Found 11 models" in result.stdout  # 10 on every target, plus the Databricks raw layer
+    # 22 on every target (8 of them the ephemeral drift monitors), plus the Databricks raw layer.
+    assert "Found 23 models" in result.stdout
     return workdir / "target"
 
 
@@ -82,6 +83,19 @@ def test_compile_succeeds_offline(databricks_compiled: Path) -> None:
         "access_log_late_arrivals",
         "data_quality_monitors",
         "traffic_by_window",
+        "visitors_by_day",
+        "requests_by_agent",
+        "referring_sites",
+        "not_found_paths",
+        # The drift monitors, inlined into data_quality_monitors (ephemeral).
+        "int_monitored_lines",
+        "int_monitored_batches",
+        "int_monitored_earlier_requests",
+        "int_monitor_quarantine_rate",
+        "int_monitor_unregistered_status_share",
+        "int_monitor_daily_volume_change",
+        "int_monitor_new_methods",
+        "int_monitor_new_protocols",
     }
     # The merge models compile to their full-build SQL without asking for the table.
     merge_model = (
@@ -145,3 +159,30 @@ def test_both_functions_render_as_pandas_python_udfs(databricks_compiled: Path) 
         )
         header = " ".join(sql.split("as $$", 1)[0].split())
         assert header == f"create or replace function main.weblogs.{name}{signature}"
+
+
+def test_a_function_that_imports_packages_declares_them(databricks_compiled: Path) -> None:
+    """classify_user_agent imports ua-parser and the crawler list, which a Databricks
+    runtime lacks: the function's ENVIRONMENT names them, pinned."""
+    manifest = json.loads((databricks_compiled / "manifest.json").read_text())
+    node = manifest["functions"]["function.weblogs.classify_user_agent"]
+    function_node = json.loads(json.dumps(node), object_hook=lambda d: type("N", (), d))
+    sql = render_macro(
+        manifest,
+        "macro.weblogs.databricks_vectorized_python_udf_sql",
+        function_node,
+        "main.weblogs.classify_user_agent",
+    )
+    header = " ".join(sql.split("as $$", 1)[0].split())
+    packages = ["ua-parser==1.0.2", "ua-parser-builtins==202610", "crawler-user-agents==1.67.0"]
+    assert header == (
+        "create or replace function main.weblogs.classify_user_agent(user_agent string) "
+        "returns struct<browser_family:string,os_family:string,device_class:string,"
+        f"is_bot:boolean> language python environment (dependencies = '{json.dumps(packages)}', "
+        "environment_version = 'None') parameter style pandas "
+        "handler 'classify_user_agent_batches'"
+    )
+    # The models call it by its catalog name, on the distinct agents.
+    compiled = databricks_compiled / "compiled" / "weblogs" / "models" / "marts" / "visitors"
+    model = " ".join((compiled / "requests_by_agent.sql").read_text().split())
+    assert "`main`.`weblogs`.`classify_user_agent`(user_agent) as agent_class" in model

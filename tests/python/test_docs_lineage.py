@@ -38,9 +38,7 @@ GRAPH_NODES_SCRIPT = """
 def browser() -> str:
     found = find_browser()
     if found is None:
-        # CI installs Chromium (.ci/run): there the test must run, never skip.
-        if os.environ.get("CI"):
-            pytest.fail("no Chromium in CI: .ci/run installs it with `make browser`")
+        # A failure under CI (conftest), where .ci/run installs Chromium.
         pytest.skip("no Chromium here: `make browser` installs Debian's chromium")
     return found
 

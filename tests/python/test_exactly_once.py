@@ -1,6 +1,6 @@
-"""Exactly-once ingestion under crashes: `weblogs ingest` killed with SIGKILL at random
-instants, again and again, while files arrive, grow and are copied; afterwards every line
-of every file is in bronze exactly once."""
+"""Exactly-once ingestion under crashes: `weblogs ingest` killed with SIGKILL again and
+again, at random instants and just after a commit, while files arrive, grow and are copied;
+afterwards every line of every file is in bronze exactly once."""
 
 from __future__ import annotations
 
@@ -17,10 +17,12 @@ import pytest
 from deltalake import DeltaTable
 
 from conftest import BIN_DIR
-from weblogs.bronze.delta import ledger_table_path, raw_table_path
+from weblogs.bronze.delta import committed_batch_id, ledger_table_path, raw_table_path
 
 # Overridable to run many more kill points outside CI.
 KILL_POINTS = int(os.environ.get("WEBLOGS_INGEST_KILL_POINTS", "40"))
+# A guard only: how long an ingest may take to commit a batch before the test gives up.
+COMMIT_WITHIN_SECONDS = 300
 
 
 def ingest_command(warehouse: Path, landing: Path) -> list[str]:
@@ -80,32 +82,77 @@ def check_rows_exactly_once(rows, landing: Path) -> int:  # rows: a pyarrow Tabl
     return rows.num_rows
 
 
+def kill_after_a_commit(process: subprocess.Popen, bronze: Path, before: int) -> bool:
+    """SIGKILL the ingest as soon as bronze holds a batch after `before`; False if it ended
+    first (or committed nothing within the guard: then it fails the test)."""
+    deadline = time.monotonic() + COMMIT_WITHIN_SECONDS
+    while process.poll() is None:
+        if committed_batch_id(bronze) > before:
+            process.send_signal(signal.SIGKILL)
+            return process.wait() == -signal.SIGKILL
+        if time.monotonic() > deadline:
+            process.kill()
+            process.wait()
+            pytest.fail(f"the ingest committed nothing in {COMMIT_WITHIN_SECONDS} s")
+        time.sleep(0.02)
+    return False
+
+
 @pytest.mark.e2e
-def test_ingest_survives_sigkill_at_random_points(tmp_path: Path) -> None:
+def test_ingest_survives_sigkill_at_random_points_and_after_commits(tmp_path: Path) -> None:
     landing, warehouse = tmp_path / "landing", tmp_path / "warehouse"
     landing.mkdir()
+    bronze = raw_table_path(warehouse, "weblogs_raw")
     rng = random.Random(20261126)
-    killed_mid_run = 0
+    killed_mid_run = killed_after_a_commit = 0
+    # Seconds from start to the first commit, as the rounds killed after one measured it: a
+    # random instant falls within that (most of a run on a busy machine is its start-up).
+    first_commit_seconds = [1.0]
     for round_number in range(KILL_POINTS):
         arrive(landing, round_number, rng)
+        before = committed_batch_id(bronze)
+        started = time.monotonic()
         process = subprocess.Popen(
             ingest_command(warehouse, landing),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        time.sleep(rng.uniform(0.2, 1.0))
-        if process.poll() is None:
-            process.send_signal(signal.SIGKILL)
-            killed_mid_run += 1
-        process.wait()
+        if round_number % 2:
+            killed = kill_after_a_commit(process, bronze, before)
+            if killed:
+                first_commit_seconds.append(time.monotonic() - started)
+        else:
+            time.sleep(rng.uniform(0, 1.5 * max(first_commit_seconds[-5:])))
+            killed = process.poll() is None
+            if killed:
+                process.send_signal(signal.SIGKILL)
+            process.wait()
+        killed_mid_run += killed
+        killed_after_a_commit += killed and committed_batch_id(bronze) > before
+    # Rounds killed after a commit may all find the run ended first; this one lands many
+    # batches, so it is still running when its first is committed.
+    large = (f"large {n} {rng.random():.6f}\n" for n in range(12_000))
+    (landing / "large.log").write_text("".join(large))
+    before = committed_batch_id(bronze)
+    process = subprocess.Popen(
+        ingest_command(warehouse, landing), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    killed = kill_after_a_commit(process, bronze, before)
+    killed_mid_run += killed
+    killed_after_a_commit += killed
     finished = subprocess.run(
         ingest_command(warehouse, landing), capture_output=True, text=True, check=True
     )
     assert "problem" not in finished.stdout
     landed = check_exactly_once(warehouse, landing)
-    # Many kills must really interrupt an ingest, or the test proves little.
+    print(
+        f"{KILL_POINTS + 1} kill points: {killed_mid_run} mid-run; "
+        f"{killed_after_a_commit} kill(s) after a commit; {landed:,} lines exactly once"
+    )
+    # Many kills must really interrupt an ingest, and some after a commit, or the test
+    # proves little.
     assert killed_mid_run >= KILL_POINTS // 4, killed_mid_run
-    print(f"{KILL_POINTS} kill points, {killed_mid_run} mid-run, {landed:,} lines exactly once")
+    assert killed_after_a_commit >= 1, "no kill fell after a commit"
 
 
 def test_crash_between_bronze_commit_and_ledger_is_repaired(tmp_path: Path) -> None:

@@ -49,11 +49,35 @@ def test_combined_lines_carry_referer_and_agent() -> None:
     referers = Counter(m.group("referer") == "-" for m in matches if m)
     assert referers[True] > 0
     assert referers[False] > 0
+    # The site's own pages refer most; search engines and other sites refer too.
+    hosts = Counter(
+        m.group("referer").split("/")[2] for m in matches if m and m.group("referer") != "-"
+    )
+    assert hosts.most_common(1)[0][0] == "www.example.com"
+    assert {"www.google.com", "news.ycombinator.com", "t.co"} <= hosts.keys()
     assert all(
-        m.group("referer").startswith("http://www.example.com/")
+        m.group("referer").startswith(("http://", "https://"))
         for m in matches
         if m and m.group("referer") != "-"
     )
+    # Crawlers and scripted clients among the browsers.
+    agents = Counter(m.group("agent") for m in matches if m)
+    assert any("Googlebot" in agent for agent in agents)
+    assert any(agent.startswith("curl/") for agent in agents)
+    assert sum(n for agent, n in agents.items() if "Windows NT" in agent) > len(lines) / 20
+
+
+def test_not_found_requests_ask_for_missing_pages() -> None:
+    lines = _lines(20_000, malformed_rate=0.0)
+    matches = [m for m in (COMBINED_LINE.match(line) for line in lines) if m]
+    missing = Counter(
+        m.group("path")
+        for m in matches
+        if m.group("status") == "404" and m.group("method") == "GET"
+    )
+    assert len(missing) > 3
+    assert "/wp-login.php" in missing
+    assert not {"/", "/index.html"} & missing.keys()
 
 
 def test_common_lines_lack_trailing_quoted_fields() -> None:

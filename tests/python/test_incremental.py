@@ -21,6 +21,10 @@ TABLES = (
     "weblogs.access_log_quarantine",
     "weblogs.network_filter",
     "weblogs.requests_by_status",
+    "weblogs.requests_by_agent",
+    "weblogs.visitors_by_day",
+    "weblogs.referring_sites",
+    "weblogs.not_found_paths",
 )
 SEED = Path("seeds") / "http_status_codes.csv"
 

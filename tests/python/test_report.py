@@ -20,7 +20,13 @@ pytestmark = pytest.mark.browser
 
 # `make report-screenshot` sets this to refresh the picture in the README.
 SCREENSHOT_ENV = "WEBLOGS_REPORT_SCREENSHOT"
-CHARTS = ("chart-traffic", "chart-status-mix", "chart-top-endpoints", "chart-quarantine-reasons")
+CHARTS = (
+    "chart-traffic", "chart-status-mix", "chart-top-endpoints", "chart-quarantine-reasons",
+    "chart-visitors", "chart-browsers", "chart-systems", "chart-crawlers", "chart-referrers",
+    "chart-not-found",
+)  # fmt: skip
+# The generated logs' own pages are on this host: a referrer there is no referring site.
+SITE_HOSTS = "{site_hosts: {shop: [www.example.com], blog: [www.example.com]}}"
 
 ALL_RENDERED = f"""
 (() => {{
@@ -89,7 +95,7 @@ def test_the_report_opens_offline_and_shows_the_tables(
     for site, seed in (("shop", 3), ("blog", 4)):
         log = write_log(tmp_path / site / "access.log", 2_000, seed=seed)
         project.weblogs("ingest", str(log), "--site", site)
-    project.dbt("build", "--vars", "{dq_monitor_severity: warn}")
+    project.dbt("build", "--vars", "{dq_monitor_severity: warn, " + SITE_HOSTS[1:-1] + "}")
     out = tmp_path / "report.html"
     started = time.monotonic()
     written = project.weblogs("report", "--out", str(out))
@@ -109,14 +115,16 @@ def test_the_report_opens_offline_and_shows_the_tables(
         tables = {
             name: page_table(page, name)
             for name in ("traffic-sites", "status-mix", "top-endpoints", "quarantine-reasons",
-                         "monitors", "freshness")
+                         "monitors", "freshness", "visitors-sites", "browsers", "systems",
+                         "crawlers", "referrers", "not-found")
         }  # fmt: skip
+        bot_share = page.evaluate("document.getElementById('bot-share').textContent")
         totals = page.evaluate(
             "Object.fromEntries([...document.querySelectorAll('.totals div')]"
             ".map(d => [d.id, d.querySelector('b').textContent]))"
         )
         picture = Path(os.environ.get(SCREENSHOT_ENV) or tmp_path / "report.png")
-        page.screenshot(picture)
+        page.screenshot(picture, full_page=True)
         received = list(page.received)
 
     assert problems(received) == []
@@ -163,6 +171,60 @@ def test_the_report_opens_offline_and_shows_the_tables(
         ("weblogs_raw.ingest_ledger", "pass"),
     ]
     assert picture.stat().st_size > 20_000  # a real picture of the page, not a blank one
+
+    # The audience sections: the models' numbers, people and crawlers apart.
+    days = scalar_rows(
+        project,
+        "select site, count(*) as days, sum(visitors) as visitors, sum(human_visitors) as people,"
+        " sum(crawler_visitors) as crawlers, sum(requests) as requests,"
+        " sum(crawler_requests) as crawler_requests from weblogs.visitors_by_day"
+        " group by site order by site",
+    )
+    assert [[row[0], *map(number, row[1:7])] for row in tables["visitors-sites"]] == [
+        [row["site"], row["days"], row["visitors"], row["people"], row["crawlers"],
+         row["requests"], row["crawler_requests"]]
+        for row in days
+    ]  # fmt: skip
+    assert sum(row["requests"] for row in days) == sum(row["n"] for row in requests)
+    assert all(0 < row["crawler_requests"] < row["requests"] for row in days)
+    assert number(totals["total-visitors"]) == sum(row["visitors"] for row in days)
+    crawler_requests = sum(row["crawler_requests"] for row in days)
+    share = f"{crawler_requests / sum(row['requests'] for row in days):.1%}"
+    assert bot_share.startswith(f"Crawlers made {share} of the requests ({crawler_requests:,} of")
+
+    def top(label: str, table: str, where: str, order: str = "requests") -> list[list]:
+        rows = scalar_rows(
+            project,
+            f"select {label} as label, sum(requests) as requests, sum(visitors) as visitors"
+            f" from weblogs.{table} where {where} group by 1"
+            f" order by {order} desc, label limit 10",
+        )
+        return [[row["label"], row["requests"], row["visitors"]] for row in rows]
+
+    def shown(rows: list[list[str]]) -> list[list]:
+        return [[row[0], number(row[1]), number(row[2])] for row in rows]
+
+    assert shown(tables["browsers"]) == top(
+        "browser_family", "requests_by_agent", "not is_bot", "visitors"
+    )
+    assert shown(tables["systems"]) == top(
+        "os_family", "requests_by_agent", "not is_bot", "visitors"
+    )
+    assert shown(tables["crawlers"]) == top("browser_family", "requests_by_agent", "is_bot")
+    assert {row[0] for row in tables["crawlers"]} >= {"Googlebot", "curl"}
+    referrers = top("referring_host", "referring_sites", "referrer_kind = 'external'")
+    assert shown(tables["referrers"]) == referrers
+    assert "www.example.com" not in {row[0] for row in referrers}, "the sites' own pages"
+    assert "www.google.com" in {row[0] for row in referrers}
+    missing = scalar_rows(
+        project,
+        "select site, endpoint, requests, visitors from weblogs.not_found_paths"
+        " order by requests desc, site, endpoint limit 10",
+    )
+    assert [[row[0], row[1], number(row[2]), number(row[3])] for row in tables["not-found"]] == [
+        [row["site"], row["endpoint"], row["requests"], row["visitors"]] for row in missing
+    ]
+    assert marks["chart-not-found"] == len(missing)
 
 
 def test_a_warehouse_without_the_models_gets_one_line(project: Project, tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ def utc(text: str) -> datetime:
 def run_log(project: Project) -> list[dict]:
     output = project.weblogs(
         "sql",
-        "select * from weblogs.build.run_log order by recorded_at, node_name",
+        "select * from weblogs.run_log order by recorded_at, node_name",
         "--format",
         "json",
     ).stdout
@@ -55,6 +55,10 @@ def test_each_run_records_rows_read_parsed_quarantined_and_written(
         "data_quality_monitors",
         "access_log_late_arrivals",
         "traffic_by_window",
+        "requests_by_agent",
+        "visitors_by_day",
+        "referring_sites",
+        "not_found_paths",
     }
     requests = first["int_access_requests_deduplicated"]
     assert (requests["lines_read"], requests["lines_parsed"], requests["lines_quarantined"]) == (

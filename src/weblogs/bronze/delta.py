@@ -21,6 +21,7 @@ from weblogs.bronze.base import (
     entries_from_commits,
     landed_entries,
 )
+from weblogs.errors import without_native_panic_reports
 from weblogs.ingest.ledger import LEDGER_TABLE, Ledger, LedgerEntry, ledger_rows
 from weblogs.ingest.offers import IngestError
 from weblogs.ingest.pieces import Piece
@@ -51,7 +52,8 @@ def _append_ledger(path: Path, entries: list[LedgerEntry]) -> None:
     from deltalake import write_deltalake
 
     if entries:
-        write_deltalake(str(path), ledger_rows(entries), mode="append")
+        with without_native_panic_reports():
+            write_deltalake(str(path), ledger_rows(entries), mode="append")
 
 
 def committed_batch_id(bronze_path: Path) -> int:
@@ -124,15 +126,16 @@ class DeltaBronze(Bronze):
         ingested_at = datetime.now(UTC)
         entries = landed_entries(pieces, batch_id)
         carried = carried_entries(batch_id, entries)
-        write_deltalake(
-            str(raw_table_path(self.warehouse, self.raw_schema)),
-            bronze_batch(pieces, batch_id, ingested_at),
-            mode="append",
-            commit_properties=CommitProperties(
-                custom_metadata={METADATA_KEY: carried},
-                app_transactions=[Transaction(APP_ID, batch_id)],
-            ),
-        )
+        with without_native_panic_reports():
+            write_deltalake(
+                str(raw_table_path(self.warehouse, self.raw_schema)),
+                bronze_batch(pieces, batch_id, ingested_at),
+                mode="append",
+                commit_properties=CommitProperties(
+                    custom_metadata={METADATA_KEY: carried},
+                    app_transactions=[Transaction(APP_ID, batch_id)],
+                ),
+            )
         fault_point("after-bronze-commit")
         _append_ledger(ledger_table_path(self.warehouse, self.raw_schema), entries)
         return entries

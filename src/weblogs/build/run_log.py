@@ -24,6 +24,8 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from weblogs.errors import without_native_panic_reports
+
 RUN_LOG_TABLE = "run_log"
 BATCH_COLUMN = "ingest_batch_id"
 
@@ -255,12 +257,13 @@ def record(
             }
         )
     if rows:
-        write_deltalake(
-            str(warehouse / schema / RUN_LOG_TABLE),
-            pa.Table.from_pylist(rows, schema=RUN_LOG_SCHEMA),
-            mode="append",
-            schema_mode="merge",  # a run log from before the latest columns gains them
-        )
+        with without_native_panic_reports():
+            write_deltalake(
+                str(warehouse / schema / RUN_LOG_TABLE),
+                pa.Table.from_pylist(rows, schema=RUN_LOG_SCHEMA),
+                mode="append",
+                schema_mode="merge",  # a run log from before the latest columns gains them
+            )
     _starts.pop(invocation_id, None)
     return len(rows)
 

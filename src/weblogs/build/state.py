@@ -15,7 +15,9 @@ batch N. Views read through and need nothing; each stored table has a mark:
   the lowest mark among the tables it reads (directly or through views);
 - a table that did not run, failed or was skipped keeps its mark;
 - an invocation in which anything failed or errored advances no mark (a failed build is
-  not a build); one run with `--empty` sets the tables it rebuilt empty to 0.
+  not a build) until an invocation that reruns only what failed or was skipped (`dbt
+  retry`) completes it: the two count as one (carried_statuses); one run with `--empty`
+  sets the tables it rebuilt empty to 0.
 
 The warehouse is built through the lowest mark. So `dbt build -s network_filter` after a
 new batch landed claims nothing: it read tables still holding the older batches.
@@ -37,7 +39,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -46,6 +48,9 @@ from weblogs.files import write_atomically
 
 # The newest ingest batch a dbt invocation may take from bronze, when set: `weblogs build`
 # builds a long backlog in slices of batches, one invocation per slice (unset: every batch).
+# Its value, `<batch>:<pid>`, names the `weblogs` process that set it, so that only that
+# process and its dbt children obey it: an export left in a shell would otherwise stop every
+# plain `dbt build` at that batch without a word.
 BATCH_CEILING_ENV = "WEBLOGS_BUILD_THROUGH_BATCH"
 # Named when only `weblogs run` wrote it; a file holding only built_through_batch (from
 # that time, or from `weblogs run` on another target) gives every table that mark.
@@ -58,7 +63,7 @@ PASSED = ("pass", "warn")
 # Resource types every one of which a complete build runs.
 BUILT_TYPES = ("model", "seed", "snapshot", "test")
 # Parts of the state a change of the marks alone keeps.
-KEPT = ("tested", "built_from")
+KEPT = ("tested", "built_from", "last_invocation")
 
 
 @dataclass(frozen=True)
@@ -87,6 +92,7 @@ class Invocation:
     project_nodes: dict[str, str] = field(default_factory=dict)
     fingerprint: str = ""  # the project's, when the invocation started
     sources: dict[str, int] = field(default_factory=dict)  # relation -> Delta version then
+    invocation_id: str = ""  # dbt's
 
     @property
     def failed(self) -> bool:
@@ -124,15 +130,30 @@ def _read(warehouse: Path) -> dict:
         return {}
 
 
+def batch_ceiling_value(batch_id: int) -> str:
+    """$WEBLOGS_BUILD_THROUGH_BATCH for the dbt this process runs, in it or in a child."""
+    return f"{batch_id}:{os.getpid()}"
+
+
 def batch_ceiling() -> int:
     """The newest batch this invocation may build from bronze ($WEBLOGS_BUILD_THROUGH_BATCH);
-    0 when unset: every batch."""
+    0 when unset: every batch. A value not set for this process (by it, or by the `weblogs`
+    process that started it) is refused rather than obeyed."""
     text = os.environ.get(BATCH_CEILING_ENV, "").strip()
     if not text:
         return 0
-    if not text.isdigit() or int(text) < 1:
-        raise ValueError(f"${BATCH_CEILING_ENV} must be a batch number (1 or more), not {text!r}")
-    return int(text)
+    batch, _, setter = text.partition(":")
+    if not (batch.isdigit() and int(batch) >= 1 and setter.isdigit()):
+        raise ValueError(
+            f"${BATCH_CEILING_ENV} is {text!r}: `weblogs build` sets it for its own dbt "
+            f"processes only; unset it (`unset {BATCH_CEILING_ENV}`)"
+        )
+    if int(setter) not in (os.getpid(), os.getppid()):
+        raise ValueError(
+            f"${BATCH_CEILING_ENV}={text} is left over from `weblogs build` (process {setter}) "
+            f"and would stop this build at batch {batch}; unset it (`unset {BATCH_CEILING_ENV}`)"
+        )
+    return int(batch)
 
 
 def built_through(warehouse: Path) -> int:
@@ -237,20 +258,42 @@ def _stored_mark(model: Model, inputs: int, invocation: Invocation, previous: in
     return min(previous, inputs) if invocation.failed else inputs
 
 
+def carried_statuses(previous: dict[str, str], statuses: dict[str, str]) -> dict[str, str]:
+    """The node statuses of the last invocation on the warehouse (`previous`), when this one
+    ran only nodes that one failed or skipped (`dbt retry`, or a selection of them): together
+    they are one build. The tables the earlier one built stand, and no node this one ran
+    feeds them (dbt skips what a failed node feeds), so their marks count as if built now.
+    Otherwise nothing is carried: what this one ran may have changed their inputs since."""
+    ran = [node for node in statuses if not node.startswith("operation.")]
+    if not any(status in (*FAILED, "skipped") for status in previous.values()):
+        return {}
+    if not all(previous.get(node) in (*FAILED, "skipped") for node in ran):
+        return {}
+    return {node: status for node, status in previous.items() if not node.startswith("operation.")}
+
+
 def record_invocation(
     warehouse: Path,
     bronze_id: str,
     models: Iterable[Model],
     invocation: Invocation,
     newest_batch: Callable[[Model], int],
+    carried: dict[str, str] | None = None,
 ) -> int:
     """Update the marks after a dbt invocation; returns the batch the warehouse is built
-    through."""
+    through. `carried` (carried_statuses) are the statuses of the failed invocation this
+    one completes: the marks are those of the two as one invocation (after a build that
+    ran out of space, `dbt retry` brings the warehouse up to date)."""
     state = _read(warehouse)
     legacy = int(state.get("built_through_batch", 0))
     stored = state.get("tables")
+    as_one = replace(invocation, statuses={**carried, **invocation.statuses}) if carried else None
     marks = new_marks(
-        bronze_id, models, invocation, lambda relation: _mark(state, relation), newest_batch
+        bronze_id,
+        models,
+        as_one or invocation,
+        lambda relation: _mark(state, relation),
+        newest_batch,
     )
     through = min(marks.values(), default=0)
     kept = dict(state)
@@ -263,9 +306,16 @@ def record_invocation(
         }
     elif invocation.command != "test":
         kept.pop("built_from", None)
+    if invocation.invocation_id:
+        kept["last_invocation"] = invocation.invocation_id
     if marks != stored or through != legacy or any(kept.get(key) != state.get(key) for key in KEPT):
         _write(warehouse, through, marks, kept)
     return through
+
+
+def last_invocation(warehouse: Path) -> str:
+    """dbt's id of the last invocation that recorded the build state of this warehouse."""
+    return str(_read(warehouse).get("last_invocation", ""))
 
 
 def tested_through(warehouse: Path, fingerprint: str) -> int:

@@ -34,7 +34,7 @@ def build_in_slices(scope: Scope, options: BuildOptions, call: DbtCall, call_sli
             f"build {number} of {len(ceilings)}: batches {first} to {ceiling} ({lines:,} lines)",
             flush=True,
         )
-        os.environ[build_state.BATCH_CEILING_ENV] = str(ceiling)
+        os.environ[build_state.BATCH_CEILING_ENV] = build_state.batch_ceiling_value(ceiling)
         try:
             status = call_slice("build", options.dbt_args, scope.warehouse, scope.target)
         finally:

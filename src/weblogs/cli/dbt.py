@@ -19,6 +19,7 @@ from weblogs.targets import PROJECT_DIR, Target
 CHILD_STOP_SECONDS = 30.0
 # dbt's console output goes through this Python logger.
 DBT_CONSOLE_LOGGER = "stdout_log"
+DBT_USE_COLORS_ENV = "DBT_USE_COLORS"
 
 
 def take_target(args: list[str]) -> tuple[list[str], str | None]:
@@ -46,10 +47,15 @@ def take_target(args: list[str]) -> tuple[list[str], str | None]:
 
 def dbt_environment(warehouse: Path) -> None:
     """Point dbt at this project's profiles and the chosen warehouse (and at the Spark
-    Connect server started for it, unless $WEBLOGS_SPARK_HOST/PORT say otherwise)."""
+    Connect server started for it, unless $WEBLOGS_SPARK_HOST/PORT say otherwise); no
+    colours when the output is not a terminal."""
     os.environ.setdefault("DBT_PROFILES_DIR", str(PROJECT_DIR / "profiles"))
     os.environ.setdefault("DBT_PROJECT_DIR", str(PROJECT_DIR))
     os.environ[layout.WAREHOUSE_ENV] = str(warehouse)
+    if not sys.stdout.isatty():
+        # dbt colours its lines whatever they go to: in a file or a pipe they were escape
+        # codes. A user's own $DBT_USE_COLORS wins.
+        os.environ.setdefault(DBT_USE_COLORS_ENV, "false")
     host, port = spark_server.configured_address(warehouse)
     os.environ.setdefault(spark_server.HOST_ENV, host)
     os.environ.setdefault(spark_server.PORT_ENV, str(port))

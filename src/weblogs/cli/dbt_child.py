@@ -26,6 +26,7 @@ from weblogs.cli.dbt import call_dbt, dbt_environment, stop_child, target_argume
 from weblogs.cli.process import leave
 from weblogs.embedded import engine
 from weblogs.errors import UsageError
+from weblogs.file_lock import handed_over_fds
 from weblogs.targets import Target
 
 WARM_UP = "--warm-up"
@@ -42,6 +43,9 @@ def start(target: Target, warehouse: Path) -> subprocess.Popen:
         text=True,
         # Its own session: a Ctrl-C meant for the run does not abort the build in progress.
         start_new_session=True,
+        # The warehouse's lock this process holds: the child's dbt shares the holding
+        # instead of waiting for its parent (weblogs.file_lock).
+        pass_fds=handed_over_fds(),
     )
 
 

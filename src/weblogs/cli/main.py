@@ -33,6 +33,7 @@ from weblogs.file_lock import RunLockedError
 from weblogs.ingest.offers import BATCH_BYTES, PLANNED_BATCH_BYTES, IngestError, Limits
 from weblogs.spark import server as spark_server
 from weblogs.targets import TARGET_ENV, resolve_target
+from weblogs.text import MAX_CHARS
 
 DESCRIPTION = "The `weblogs` command: ingest logs, build the dbt project, query the lakehouse."
 # Commands whose unknown arguments are dbt build's.
@@ -90,6 +91,15 @@ def batch_options() -> argparse.ArgumentParser:
         "(default: %(default)s)",
     )  # fmt: skip
     return shared
+
+
+def max_chars_option(where: str) -> dict:
+    """--max-chars of `weblogs sql` and `weblogs report`: long values cut where people read."""
+    return dict(
+        type=whole_number, default=MAX_CHARS, metavar="N",
+        help=f"in {where}, values longer than N characters are cut, ending in … "
+        "(default: %(default)s; 0: every value whole)",
+    )  # fmt: skip
 
 
 def parser() -> argparse.ArgumentParser:
@@ -179,6 +189,7 @@ def parser() -> argparse.ArgumentParser:
         "--out", default="report.html", metavar="FILE",
         help="the page to write; it opens offline (default: %(default)s)",
     )  # fmt: skip
+    report.add_argument("--max-chars", **max_chars_option("the page"))
     report.set_defaults(run=commands.runner("report"))
 
     compact = command(
@@ -207,6 +218,7 @@ def parser() -> argparse.ArgumentParser:
         "--format", choices=["table", "csv", "json"], default="table",
         help="table, csv, or json (one object a line) (default: %(default)s)",
     )  # fmt: skip
+    sql.add_argument("--max-chars", **max_chars_option("the table format"))
     sql.set_defaults(run=commands.runner("sql"))
 
     generate = command("generate", "write a synthetic access log")
@@ -289,8 +301,47 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     return options
 
 
+def near_misses(options: argparse.Namespace) -> dict[str, str]:
+    """Arguments passed on to dbt that look like a mistyped option of the command's own and
+    that dbt build does not take either, each with the option meant: `weblogs run --landng
+    DIR` sent --landng to dbt and looked for the default landing folder."""
+    import difflib
+
+    if options.command not in PASSES_TO_DBT:
+        return {}
+    subparsers = next(
+        action for action in parser()._actions if isinstance(action, argparse._SubParsersAction)
+    )
+    own = [
+        name
+        for action in subparsers.choices[options.command]._actions
+        for name in action.option_strings
+        if name.startswith("--") and action.help != argparse.SUPPRESS
+    ]
+    found = {}
+    for arg in options.dbt_args:
+        name = arg.split("=", 1)[0]
+        if name.startswith("--") and name not in own:
+            meant = difflib.get_close_matches(name, own, n=1, cutoff=0.8)
+            if meant:
+                found[name] = meant[0]
+    if not found:
+        return {}
+    from weblogs.cli.dbt_child import dbt_refusal
+
+    # An option of dbt build's own is dbt's, however close to one of ours.
+    return {name: meant for name, meant in found.items() if dbt_refusal("build", [name])}
+
+
 def run_command(argv: list[str] | None) -> int:
     options = parse_arguments(argv)
+    misses = near_misses(options)
+    if misses:
+        typed, meant = next(iter(misses.items()))
+        raise UsageError(
+            f"weblogs {options.command} has no option {typed}: did you mean {meant}? "
+            f"(dbt build does not take {typed} either)"
+        )
     options.warehouse = options.warehouse or layout.warehouse_path()
     warehouse = options.warehouse
     if options.command not in WAREHOUSE_FREE and warehouse.exists() and not warehouse.is_dir():

@@ -24,6 +24,11 @@ WRITE_WORDS = frozenset((
 # A line comment ends at any line break an engine may take for one: ending it early only
 # shows the check more words, never fewer.
 LINE_BREAKS = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
+# What may follow DESCRIBE other than a table's name: the statement is left as it is.
+DESCRIBES_OTHER = frozenset((
+    "TABLE", "FUNCTION", "CATALOG", "DATABASE", "SCHEMA", "NAMESPACE", "QUERY", "SELECT",
+    "WITH", "VALUES", "FROM", "MAP", "REDUCE",
+))  # fmt: skip
 WHERE_CHANGES_GO = (
     "there is no write mode: tables change through the dbt models, `weblogs build`, "
     "which keep the catalog consistent"
@@ -109,3 +114,37 @@ def quoted_end(sql: str, at: int, backslash_escapes: bool) -> int:
         else:
             at += 1
     return at
+
+
+def with_table_keyword(sql: str) -> str:
+    """`DESCRIBE name` (or `DESC name`) as `DESCRIBE TABLE name`: Spark takes both, the
+    embedded engine's parser only the second, and said so with a position in the text."""
+    first = _after_space(sql, 0)
+    word = _word(sql, first)
+    if word.upper() not in ("DESCRIBE", "DESC"):
+        return sql
+    second = _after_space(sql, first + len(word))
+    if second >= len(sql) or sql[second] in "(;" or _word(sql, second).upper() in DESCRIBES_OTHER:
+        return sql
+    return f"{sql[:second]}TABLE {sql[second:]}"
+
+
+def _after_space(sql: str, at: int) -> int:
+    """Where the next word starts: past white space and comments."""
+    while at < len(sql):
+        if sql[at].isspace():
+            at += 1
+        elif sql.startswith("--", at):
+            at = next((i for i in range(at, len(sql)) if sql[i] in LINE_BREAKS), len(sql))
+        elif sql.startswith("/*", at):
+            at = block_comment_end(sql, at, nested=True)
+        else:
+            break
+    return at
+
+
+def _word(sql: str, at: int) -> str:
+    end = at
+    while end < len(sql) and (sql[end].isalnum() or sql[end] == "_"):
+        end += 1
+    return sql[at:end]

@@ -85,6 +85,28 @@ def nothing_new(seen: LedgerEntry | None, stat: os.stat_result, settled: bool) -
     )
 
 
+def landed_copy(offer: Offer, ledger: Ledger) -> bool:
+    """Whether a file holds exactly content already landed (a rotated log renamed, copied
+    or compressed): an ingest would land nothing of it. Read only when the ledger holds a
+    landed piece that starts as it does and, for a plain file, ends at its size."""
+    try:
+        stream = FileStream(offer.path)
+    except OSError:
+        return False
+    try:
+        prefixes = ledger.landed_prefixes(offer.site, head_key(stream.peek(HEAD_BYTES)))
+        if stream.size is not None:
+            prefixes = [entry for entry in prefixes if entry.end_offset <= stream.size]
+            if not any(entry.end_offset == stream.size for entry in prefixes):
+                return False
+        if not prefixes:
+            return False
+        stream, prefix = _skip_verified_prefix(offer, stream, prefixes)
+        return prefix is not None and stream.available(1) == 0
+    finally:
+        stream.close()
+
+
 def _skip_verified_prefix(
     offer: Offer, stream: FileStream, prefixes: list[LedgerEntry]
 ) -> tuple[FileStream, LedgerEntry | None]:
@@ -116,7 +138,9 @@ def file_pieces(
     """The new lines of one file as pieces of at most PIECE_BYTES (or limits.max_bytes, if
     smaller), then (if nothing landed) one note saying why: duplicate, empty or unreadable.
     A file unchanged since the ledger last saw it yields nothing and is not read, unless it
-    was unreadable: its permissions may have been fixed since.
+    was unreadable: its permissions may have been fixed since. One read again that holds
+    only what it landed itself (touched, not changed) yields nothing either: it is no
+    duplicate of itself.
 
     Each piece is added to the ledger as it is planned, so a copy offered later in the same
     run is recognised before anything is committed. Notes are left to the caller to add.
@@ -186,7 +210,9 @@ def file_pieces(
                 end_offset=stream.offset,
                 line_count=len(lines.texts),
                 lines_before=lines_before,
-                pending_bytes=pending if not stream.compressed or stranded else -1,
+                # An archive's bytes after a piece are unknown until read (-1), except at
+                # its end: then nothing is pending, and unchanged it is not read again.
+                pending_bytes=pending if not stream.compressed or stranded or not more else -1,
                 message=stream.damage if status == "damaged" else None,
             )
             lines_before += len(lines.texts)
@@ -206,6 +232,8 @@ def file_pieces(
             )  # fmt: skip
         elif tail:
             return  # only an unfinished last line: look again once it settles
+        elif prefix is not None and prefix.source_file == str(path):
+            return  # its own lines, landed before (a touched file): nothing new, no duplicate
         elif prefix is None:
             yield entry_for(
                 "empty", head_sha256=None, content_sha256=None, start_offset=0, end_offset=0,

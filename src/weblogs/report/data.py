@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from weblogs.freshness import Freshness, Thresholds, measure
+from weblogs.report import visitors
+from weblogs.text import MAX_CHARS, cut
 
 TOP_ENDPOINTS = 10
 # Tables of the models' schema the report reads, and the columns it needs of each.
@@ -27,6 +29,7 @@ COLUMNS = {
         "explanation",
     ],
     "network_filter": ["request_id"],
+    **visitors.COLUMNS,
 }  # fmt: skip
 
 
@@ -48,13 +51,16 @@ class ReportData:
     request_count: int = 0
     quarantined_count: int = 0
     network_filter_count: int = 0
+    audience: visitors.VisitorData = field(default_factory=visitors.VisitorData)
 
     @property
     def sites(self) -> list[str]:
         return sorted({window["site"] for window in self.windows})
 
 
-def _table(warehouse: Path, schema: str, name: str):  # a pyarrow Table
+def _table(warehouse: Path, schema: str, name: str, columns: list[str] | None = None):
+    """A table of the models' schema at its current version (pyarrow), with `columns` (by
+    default those COLUMNS names)."""
     from deltalake import DeltaTable
     from deltalake.exceptions import TableNotFoundError
 
@@ -64,7 +70,7 @@ def _table(warehouse: Path, schema: str, name: str):  # a pyarrow Table
         raise ReportError(
             f"no table {schema}.{name} in {warehouse}: build the models first (`weblogs build`)"
         ) from None
-    return table.to_pyarrow_table(columns=COLUMNS[name])
+    return table.to_pyarrow_table(columns=columns or COLUMNS[name])
 
 
 def _counted(table, column: str, count_name: str) -> list[dict]:
@@ -78,8 +84,20 @@ def _counted(table, column: str, count_name: str) -> list[dict]:
     return sorted(rows, key=lambda row: (-row[count_name], row[column]))
 
 
+def cut_endpoints(rows: list[dict], max_chars: int) -> list[dict]:
+    """Endpoints cut to `max_chars` (0: whole): one request line of a megabyte made a 3 MB
+    page whose endpoint table ran off it."""
+    for row in rows:
+        row["endpoint"] = cut(row["endpoint"], max_chars)
+    return rows
+
+
 def collect(
-    warehouse: Path, schema: str, raw_schema: str, thresholds: Thresholds | None
+    warehouse: Path,
+    schema: str,
+    raw_schema: str,
+    thresholds: Thresholds | None,
+    max_chars: int = MAX_CHARS,
 ) -> ReportData:
     data = ReportData(warehouse=warehouse, generated_at=datetime.now(UTC))
     windows = _table(warehouse, schema, "traffic_by_window")
@@ -88,12 +106,14 @@ def collect(
     data.statuses = sorted(statuses, key=lambda row: row["response_code"])
     requests = _table(warehouse, schema, "int_access_requests_deduplicated")
     data.request_count = requests.num_rows
-    data.top_endpoints = _counted(requests, "endpoint", "request_count")[:TOP_ENDPOINTS]
+    top_endpoints = _counted(requests, "endpoint", "request_count")[:TOP_ENDPOINTS]
+    data.top_endpoints = cut_endpoints(top_endpoints, max_chars)
     quarantine = _table(warehouse, schema, "access_log_quarantine")
     data.quarantined_count = quarantine.num_rows
     data.quarantine_reasons = _counted(quarantine, "quarantine_reason", "line_count")
     data.monitors = _table(warehouse, schema, "data_quality_monitors").to_pylist()
     data.network_filter_count = _table(warehouse, schema, "network_filter").num_rows
+    data.audience = visitors.collect(lambda name, columns: _table(warehouse, schema, name, columns))
     if thresholds is not None:
         data.thresholds = thresholds
         data.freshness = measure(warehouse, raw_schema, thresholds, data.generated_at)

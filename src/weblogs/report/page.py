@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from html import escape
 
+from weblogs.report import visitors
 from weblogs.report.data import ReportData
 
 STYLE = """
@@ -46,6 +47,8 @@ def _number(value: object) -> str:
 
 
 def _cell(cell: object, verdict: bool) -> str:
+    if cell is None:  # a monitor without a warn threshold has none to show, not "None"
+        return "<td>—</td>"
     if verdict:  # ok, warn, fail, pass, error: coloured
         return f'<td class="{escape(str(cell))}">{escape(str(cell))}</td>'
     if isinstance(cell, int | float) and not isinstance(cell, bool):
@@ -66,6 +69,30 @@ def _table(
     return f'<table id="{table_id}"><tr>{head}</tr>{body}</table>'
 
 
+def _zero_across_gaps(windows: list[dict]) -> list[dict]:
+    """The windows of each site, with a count of zero where a gap between two of them starts.
+    A window without requests has no row; the step line held the last window's count across
+    the gap (31 years of it between a 1995 log and this year's)."""
+    drawn: list[dict] = []
+    ordered = sorted(windows, key=lambda window: (window["site"], window["window_start"]))
+    for index, window in enumerate(ordered):
+        drawn.append(window)
+        following = ordered[index + 1] if index + 1 < len(ordered) else None
+        if (
+            following is not None
+            and following["site"] == window["site"]
+            and following["window_start"] > window["window_end"]
+        ):
+            # The gap's windows end before the next window: final if that one is.
+            drawn.append(
+                {"site": window["site"], "window_start": window["window_end"],
+                 "window_end": following["window_start"], "request_count": 0, "bytes_sent": 0,
+                 "distinct_client_hosts": 0, "status_4xx_count": 0, "status_5xx_count": 0,
+                 "is_final": following["is_final"]}
+            )  # fmt: skip
+    return drawn
+
+
 def chart_specs(data: ReportData) -> dict[str, dict]:
     """Vega-Lite specifications of the four charts, by element id."""
     import altair as alt
@@ -73,15 +100,26 @@ def chart_specs(data: ReportData) -> dict[str, dict]:
     windows = [
         {**window, "window_start": window["window_start"].isoformat(),
          "window_end": window["window_end"].isoformat()}
-        for window in data.windows
+        for window in _zero_across_gaps(data.windows)
     ]  # fmt: skip
+
+    def counts(rows: list[dict], field: str) -> alt.Axis:
+        """An axis of whole counts: up to 1 it had ticks 0.00, 0.10, ... 1.00. Below ten,
+        every whole number is a tick (Vega's tickMinStep still drew 0.5)."""
+        top = max((row[field] for row in rows), default=0)
+        return alt.Axis(format=",d", values=list(range(top + 1)) if top < 10 else alt.Undefined)
+
     utc_time = {"scale": alt.Scale(type="utc")}
     traffic = (
         alt.Chart(alt.Data(values=windows))
         .mark_line(interpolate="step-after", point=len(windows) < 200)
         .encode(
             x=alt.X("window_start:T", title="window start (UTC)", **utc_time),
-            y=alt.Y("request_count:Q", title="requests per window"),
+            y=alt.Y(
+                "request_count:Q",
+                title="requests per window",
+                axis=counts(data.windows, "request_count"),
+            ),
             color=alt.Color("site:N", title="site"),
             tooltip=[
                 "site:N",
@@ -96,7 +134,9 @@ def chart_specs(data: ReportData) -> dict[str, dict]:
         .mark_bar()
         .encode(
             y=alt.Y("response_code:N", title="status", sort="ascending"),
-            x=alt.X("request_count:Q", title="requests"),
+            x=alt.X(
+                "request_count:Q", title="requests", axis=counts(data.statuses, "request_count")
+            ),
             color=alt.Color("status_class:N", title="class"),
             tooltip=["response_code:N", "status_description:N", "request_count:Q"],
         )
@@ -109,7 +149,7 @@ def chart_specs(data: ReportData) -> dict[str, dict]:
             .mark_bar(color=colour)
             .encode(
                 y=alt.Y(f"{label}:N", title=title, sort="-x"),
-                x=alt.X(f"{count}:Q", title=count.replace("_", " ")),
+                x=alt.X(f"{count}:Q", title=count.replace("_", " "), axis=counts(rows, count)),
                 tooltip=[f"{label}:N", f"{count}:Q"],
             )
             .properties(width="container")
@@ -126,7 +166,10 @@ def chart_specs(data: ReportData) -> dict[str, dict]:
         specs["chart-quarantine-reasons"] = bars(
             data.quarantine_reasons, "quarantine_reason", "line_count", "reason", "#e45756"
         )
-    return {name: chart.to_dict() for name, chart in specs.items()}
+    return {
+        **{name: chart.to_dict() for name, chart in specs.items()},
+        **visitors.chart_specs(data.audience),
+    }
 
 
 def _sections(data: ReportData) -> str:
@@ -160,6 +203,7 @@ def _sections(data: ReportData) -> str:
         if data.thresholds
         else ""
     )
+    audience = visitors.sections(data.audience, _table, _number)
     return f"""
 <h2>Traffic per window and site</h2>
 <div class="chart" id="chart-traffic"></div>
@@ -176,6 +220,7 @@ def _sections(data: ReportData) -> str:
 {_table("top-endpoints", ["endpoint", "requests"],
         [[r["endpoint"], r["request_count"]] for r in data.top_endpoints])}
 </div></div>
+{audience}
 <h2>Quarantine reasons</h2>
 {quarantine}
 {_table("quarantine-reasons", ["reason", "lines"],
@@ -196,6 +241,7 @@ def render(data: ReportData, vega_script: str) -> str:
         ("requests", data.request_count),
         ("network_filter rows", data.network_filter_count),
         ("quarantined lines", data.quarantined_count),
+        ("visitors", data.audience.total("visitors")),
         ("sites", len(data.sites)),
         ("windows", len(data.windows)),
     ]

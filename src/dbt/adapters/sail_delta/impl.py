@@ -11,7 +11,7 @@ from dbt.adapters.events.logging import AdapterLogger
 from dbt.adapters.sail.impl import SailAdapter
 
 from dbt.adapters.sail_delta.connections import SailDeltaConnectionManager
-from dbt.adapters.session_functions.impl import SessionFunctionsAdapter
+from dbt.adapters.session_functions.impl import SessionFunctionsAdapter, failed, first_line
 from weblogs import layout
 from weblogs.bronze import empty as raw_layer
 from weblogs.build import fingerprint, run_log, seeds
@@ -155,23 +155,33 @@ class SailDeltaAdapter(SessionFunctionsAdapter, SailAdapter):
         results: list[dict],
         ledger_relation: str = "",
     ) -> int:
-        """Append this invocation's rows to <schema>.run_log and attach it to the session."""
+        """Append this invocation's rows to <schema>.run_log and attach it to the session.
+        After a failed invocation, a write error is said in one line rather than raised (as
+        for the build state, record_build_state)."""
         start = run_log.run_start(invocation_id)
-        inputs = (
-            run_log.read_batches(self._session(), staging_relation, ledger_relation, start, schema)
-            if staging_relation
-            else {}
-        )
-        written = run_log.record(
-            self._warehouse(),
-            schema,
-            invocation_id,
-            run_started_at,
-            command,
-            target_name,
-            results,
-            inputs,
-        )
+        try:
+            inputs = (
+                run_log.read_batches(
+                    self._session(), staging_relation, ledger_relation, start, schema
+                )
+                if staging_relation
+                else {}
+            )
+            written = run_log.record(
+                self._warehouse(),
+                schema,
+                invocation_id,
+                run_started_at,
+                command,
+                target_name,
+                results,
+                inputs,
+            )
+        except Exception as error:
+            if not failed(result.get("status") for result in results):
+                raise
+            logger.warning(f"the run log of this invocation was not written: {first_line(error)}")
+            return 0
         catalog.attach_table(
             self._session(),
             schema,

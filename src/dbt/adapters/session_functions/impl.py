@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
 import threading
 from abc import abstractmethod
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from importlib import import_module
 from pathlib import Path
@@ -14,13 +16,34 @@ from dbt.adapters.base.relation import AdapterTrackingRelationInfo, BaseRelation
 from dbt.adapters.contracts.relation import RelationConfig
 from dbt.adapters.events.logging import AdapterLogger
 from dbt.adapters.spark.impl import SparkAdapter
+from dbt_common.exceptions import DbtRuntimeError
 
 from dbt.adapters import __about__ as about
 from dbt.adapters.session_functions.relation import SessionFunctionRelation
+from weblogs import file_lock
 from weblogs.build import state as build_state
 from weblogs.functions import FunctionDefinition, register_function
 
 logger = AdapterLogger("SessionFunctions")
+
+
+def failed(statuses: Iterable[object]) -> bool:
+    """Whether an invocation with these node statuses failed (a failed build is no build)."""
+    return any(str(status) in build_state.FAILED for status in statuses)
+
+
+def first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else repr(error)
+
+
+# dbt's commands that write tables or the build state: they hold the warehouse's writer lock
+# (weblogs.file_lock) from their first connection to their end. The others only read.
+WRITING_COMMANDS = frozenset(
+    ("build", "run", "seed", "snapshot", "test", "retry", "run-operation", "clone")
+)
+# Set (to anything but "" or 0) to let `--empty` replace the published tables.
+ALLOW_EMPTY_ENV = "WEBLOGS_ALLOW_EMPTY"
 
 
 class _ScratchTables(threading.local):
@@ -95,6 +118,60 @@ class SessionFunctionsAdapter(SparkAdapter):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._scratch = _ScratchTables()
+        self._warehouse_guard = threading.Lock()
+        self._warehouse_checked = False
+        self._warehouse_lock: file_lock.WarehouseLock | None = None
+
+    def acquire_connection(self, name=None):  # dbt's Connection
+        self._hold_warehouse()
+        return super().acquire_connection(name)
+
+    def _hold_warehouse(self) -> None:
+        """Before the first connection of a writing command: refuse an `--empty` build of
+        published tables, then take the warehouse's writer lock (or share its holding with
+        the `weblogs` command that started this dbt). Plain dbt and `weblogs` then write one
+        at a time: a `dbt build` beside a `weblogs build` failed on a merge's staged table."""
+        if self._warehouse_checked:
+            return
+        with self._warehouse_guard:
+            if self._warehouse_checked:
+                return
+            from dbt.flags import get_flags
+
+            flags = get_flags()
+            command = str(getattr(flags, "WHICH", "") or "")
+            if command in WRITING_COMMANDS:
+                self._refuse_empty_build(command, bool(getattr(flags, "EMPTY", False)))
+                try:
+                    self._warehouse_lock = file_lock.take_for_dbt(self._warehouse(), command)
+                except file_lock.RunLockedError as busy:
+                    raise DbtRuntimeError(str(busy)) from None
+            self._warehouse_checked = True
+
+    def _refuse_empty_build(self, command: str, empty: bool) -> None:
+        """`--empty` rebuilds every table model from no rows: on a warehouse with data it
+        replaced `requests_by_status` with 0 rows for readers until the next build. Refused
+        there unless $WEBLOGS_ALLOW_EMPTY says so; a scratch warehouse checks the SQL."""
+        if not empty or os.environ.get(ALLOW_EMPTY_ENV, "").strip() not in ("", "0"):
+            return
+        through = build_state.built_through(self._warehouse())
+        if through:
+            raise DbtRuntimeError(
+                f"dbt {command} --empty would replace the published tables of "
+                f"{self._warehouse()} (built through batch {through}) with empty ones. Check "
+                "the project on a scratch warehouse instead (WEBLOGS_WAREHOUSE=$(mktemp -d) "
+                f"dbt {command} --empty), or set {ALLOW_EMPTY_ENV}=1 to empty them here."
+            )
+
+    def cleanup_connections(self) -> None:
+        """dbt is done with the warehouse: the writer lock is given back."""
+        try:
+            super().cleanup_connections()
+        finally:
+            lock, self._warehouse_lock = self._warehouse_lock, None
+            self._warehouse_checked = False
+            if lock is not None:
+                lock.close()
 
     def post_model_hook(self, config: Mapping, context: object) -> None:
         """Drop the tables the model's materialization staged, whether it succeeded or not."""
@@ -130,25 +207,56 @@ class SessionFunctionsAdapter(SparkAdapter):
         project_nodes: dict[str, str],
         sources: list[str],
     ) -> int:
-        """Record the batch the warehouse is built through after this invocation."""
+        """Record the batch the warehouse is built through after this invocation. After a
+        failed one (a model, a test, a full disk), a write error here is said in one line
+        rather than raised: dbt took a failing on-run-end hook for an interrupt and printed
+        a compilation error on top of the failure it had reported already."""
         fingerprint, versions = self._invocation_inputs(invocation_id)
-        return build_state.record_invocation(
-            self._warehouse(),
-            bronze_id,
-            [
-                build_state.Model(**{**model, "depends_on": tuple(model["depends_on"])})
-                for model in models
-            ],
-            build_state.Invocation(
-                statuses=dict(statuses),
-                empty=bool(empty),
-                command=str(command),
-                project_nodes=dict(project_nodes),
-                fingerprint=fingerprint,
-                sources={name: versions.get(name, -1) for name in sources},
-            ),
-            lambda model: self._newest_batch(model.relation),
-        )
+        try:
+            return build_state.record_invocation(
+                self._warehouse(),
+                bronze_id,
+                [
+                    build_state.Model(**{**model, "depends_on": tuple(model["depends_on"])})
+                    for model in models
+                ],
+                build_state.Invocation(
+                    statuses=dict(statuses),
+                    empty=bool(empty),
+                    command=str(command),
+                    project_nodes=dict(project_nodes),
+                    fingerprint=fingerprint,
+                    sources={name: versions.get(name, -1) for name in sources},
+                    invocation_id=str(invocation_id),
+                ),
+                lambda model: self._newest_batch(model.relation),
+                build_state.carried_statuses(self._previous_statuses(invocation_id), statuses),
+            )
+        except Exception as error:
+            if not failed(statuses.values()):
+                raise
+            logger.warning(
+                f"the build state was not recorded ({first_line(error)}); `weblogs status` "
+                "shows it as it was before this invocation"
+            )
+            return 0
+
+    def _previous_statuses(self, invocation_id: str) -> dict[str, str]:
+        """The node statuses of the last invocation that recorded this warehouse's build
+        state, from dbt's run_results.json (what `dbt retry` reads; while on-run-end hooks
+        run it is still the last invocation's). Nothing if that file is another's: a target
+        path shared by two warehouses, or a dbt command since that records no build state."""
+        path = Path(self.config.project_root) / self.config.target_path / "run_results.json"
+        try:
+            previous = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        recorded = previous.get("metadata", {}).get("invocation_id")
+        if recorded in (None, invocation_id) or recorded != build_state.last_invocation(
+            self._warehouse()
+        ):
+            return {}
+        return {str(result["unique_id"]): str(result["status"]) for result in previous["results"]}
 
     def _invocation_inputs(self, invocation_id: str) -> tuple[str, dict[str, int]]:
         """The project's fingerprint and the source tables' versions when the invocation

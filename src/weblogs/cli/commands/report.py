@@ -11,13 +11,14 @@ from weblogs.errors import UsageError
 from weblogs.freshness import project_thresholds
 from weblogs.report import ReportError, write_report
 from weblogs.targets import PROJECT_DIR
+from weblogs.text import MAX_CHARS
 
 
 def report(options: argparse.Namespace) -> int:
-    return write_page(Scope.of(options), Path(options.out))
+    return write_page(Scope.of(options), Path(options.out), options.max_chars)
 
 
-def write_page(scope: Scope, out: Path) -> int:
+def write_page(scope: Scope, out: Path, max_chars: int = MAX_CHARS) -> int:
     scope.target.require(
         "tables_in_warehouse", "report", what="on the embedded engine's Delta tables"
     )
@@ -31,6 +32,7 @@ def write_page(scope: Scope, out: Path) -> int:
             scope.target.schema,
             scope.raw_schema,
             project_thresholds(PROJECT_DIR),
+            max_chars,
         )
     except ReportError as error:
         raise UsageError(str(error)) from None

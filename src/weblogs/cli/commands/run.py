@@ -10,7 +10,7 @@ from weblogs.cli.dbt_child import SpareChild, check_arguments, run_dbt_process
 from weblogs.cli.options import RunOptions, Scope
 from weblogs.compaction import compact_warehouse
 from weblogs.errors import UsageError
-from weblogs.file_lock import hold
+from weblogs.file_lock import hold_between_cycles
 from weblogs.runner import Runner, StopFlag
 
 
@@ -21,20 +21,20 @@ def run(options: argparse.Namespace) -> int:
 def run_landing(scope: Scope, options: RunOptions, command: str) -> int:
     """Ingest what is new in the landing folder, then build, under the chosen trigger;
     `command` names who holds the warehouse meanwhile (`weblogs run`, `weblogs demo`)."""
+    target = scope.target
+    build_options = options.build
+    if build_options.dbt_args:
+        # A mistyped flag (`--evry 1s`) is dbt's to refuse, but dbt sees it only once a batch
+        # has landed, or never when nothing has; said before any other complaint.
+        check_arguments("build", build_options.dbt_args, scope.warehouse, target)
     if not options.landing.is_dir():
         raise UsageError(f"no such landing folder: {options.landing}")
-    target = scope.target
     if options.compact_every:
         target.require(
             "tables_in_warehouse",
             "run --compact-every",
             what="on the embedded engine's Delta tables",
         )
-    build_options = options.build
-    if build_options.dbt_args:
-        # A mistyped flag (`--evry 1s`) is dbt's to refuse, but dbt sees it only once a batch
-        # has landed, or never when nothing has.
-        check_arguments("build", build_options.dbt_args, scope.warehouse, target)
 
     stop = StopFlag()
     trigger = options.trigger
@@ -68,7 +68,9 @@ def run_landing(scope: Scope, options: RunOptions, command: str) -> int:
         build_records_state=target.engine.records_build_state,
         nothing_new=nothing_new,
     )
-    with hold(scope.warehouse, command, wait=options.wait), stop.installed():
+    # One run per warehouse for as long as it runs; the writer lock only during its cycles.
+    holding = hold_between_cycles(scope.warehouse, command, wait=options.wait)
+    with holding as runner.hold, stop.installed():
         try:
             if trigger.every_seconds is not None:
                 spare.start()

@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from weblogs.cli.output import print_rows
-from weblogs.cli.readonly import check_read_only
+from weblogs.cli.readonly import check_read_only, with_table_keyword
 from weblogs.errors import UsageError
 
 NOT_FOUND = "TABLE_OR_VIEW_NOT_FOUND"
@@ -44,17 +44,18 @@ def sql(options: argparse.Namespace) -> int:
     except UsageError as refused:
         print(f"weblogs sql: {refused}", file=sys.stderr)
         return 2
+    statement = with_table_keyword(options.query)
     spark = options.target.session(options.warehouse)
     read_models_schema(spark, options.target.schema)
     try:
         try:
-            columns, rows = query(spark, options.query)
+            columns, rows = query(spark, statement)
         except PySparkException:
             # A catalog restored when the command started may miss a table a build created
             # since, or know one a build replaced with other columns: look again, once.
             if not options.target.refresh_catalog(spark, options.warehouse):
                 raise
-            columns, rows = query(spark, options.query)
+            columns, rows = query(spark, statement)
     except PySparkException as error:
         text = str(error).strip()
         message = text.splitlines()[0] if text else repr(error)
@@ -62,5 +63,5 @@ def sql(options: argparse.Namespace) -> int:
             message += f" ({tables_hint(spark)})"
         print(f"weblogs sql: {message}", file=sys.stderr)
         return 1
-    print_rows(columns, rows, options.format)
+    print_rows(columns, rows, options.format, options.max_chars)
     return 0

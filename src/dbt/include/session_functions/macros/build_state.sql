@@ -30,9 +30,12 @@
         {%- if not bronze -%}
             {{ exceptions.raise_compiler_error("record_build_state: no source " ~ source_name ~ "." ~ table_name) }}
         {%- endif -%}
-        {#- What a complete build runs, and the tables it reads from outside the project. -#}
+        {#- What a complete build runs, and the tables it reads from outside the project. An
+            ephemeral model never runs (no result): its SQL runs inside the models that ref it. -#}
         {%- set project_nodes = {} -%}
-        {%- for node in graph.nodes.values() if node.resource_type in ('model', 'seed', 'snapshot', 'test') -%}
+        {%- for node in graph.nodes.values()
+            if node.resource_type in ('model', 'seed', 'snapshot', 'test')
+            and node.config.materialized != 'ephemeral' -%}
             {%- do project_nodes.update({node.unique_id: node.resource_type}) -%}
         {%- endfor -%}
         {%- set sources = [] -%}

@@ -1,0 +1,43 @@
+{#- The staged lines the rate and novelty monitors judge: every ingest batch after the one
+    data_quality_monitors was last built through without a failure (its mark in the
+    warehouse's build state, recorded by every dbt invocation on the embedded engine). A
+    build that failed advances nothing, so the next one judges the same batches again, plus
+    new ones. Engines without a build state judge the latest batch. -#}
+{%- set judged_after = none -%}
+{%- if execute -%}
+    {%- set judged_after = monitored_batches_after(relation_of_model('data_quality_monitors')) -%}
+{%- endif %}
+
+with
+
+staged_lines as (
+    select * from {{ ref('stg_apache_logs__lines') }}
+),
+
+judged_lines as (
+    -- The batch filter is a literal where the build state gives one: the engine then skips
+    -- the files of older batches (a join on the judged range read every stored line: 0.57 s
+    -- against 0.30 s for the monitors' query on 16M stored lines).
+    select
+        ingest_batch_id,
+        line_id,
+        http_method,
+        protocol,
+        response_code,
+        quarantine_reason
+    from staged_lines
+    {% if judged_after is none %}
+        where ingest_batch_id = (select max(latest.ingest_batch_id) from staged_lines as latest)
+    {% else %}
+        where ingest_batch_id > {{ judged_after }}
+    {% endif %}
+)
+
+select
+    ingest_batch_id,
+    line_id,
+    http_method,
+    protocol,
+    response_code,
+    quarantine_reason
+from judged_lines

@@ -1,0 +1,84 @@
+"""`weblogs run` names a mistyped option of its own, and a run that goes on says so between
+cycles."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from weblogs.cli.main import main
+from weblogs.runner import Runner
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [("--landng", "--landing"), ("--evry", "--every"), ("--compact-evry", "--compact-every")],
+)
+def test_a_mistyped_option_of_run_is_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], typed: str, meant: str
+) -> None:
+    """`weblogs run --landng DIR` said "no such landing folder: .../landing": the typo went
+    to dbt's arguments and the default folder was looked for."""
+    landing = tmp_path / "incoming"
+    landing.mkdir()
+    code = main(["--warehouse", str(tmp_path / "warehouse"), "run", typed, str(landing)])
+    error = capsys.readouterr().err
+    assert code == 2
+    assert error == (
+        f"weblogs: weblogs run has no option {typed}: did you mean {meant}? "
+        f"(dbt build does not take {typed} either)\n"
+    )
+    assert not (tmp_path / "warehouse").exists()
+
+
+def test_a_dbt_option_close_to_one_of_ours_still_goes_to_dbt(tmp_path: Path) -> None:
+    """--target-path is dbt build's own, however close to --target: no typo to name."""
+    from weblogs.cli.main import near_misses, parse_arguments
+
+    options = parse_arguments(["build", "--target-path", "elsewhere", "--fail-fast"])
+    assert near_misses(options) == {}
+
+
+def test_every_says_when_a_cycle_found_nothing_new(tmp_path: Path) -> None:
+    """`weblogs run --every 5m` printed nothing between cycles: alive or stuck looked alike."""
+    said: list[str] = []
+    runner = Runner(
+        landing=tmp_path, warehouse=tmp_path / "warehouse", raw_schema="raw",
+        build=lambda: True, say=said.append,
+    )  # fmt: skip
+    report = runner.run_every(0.01, max_cycles=3)
+    assert report.cycles == 3
+    # Between the three cycles, two lines; none after the last.
+    assert len(said) == 2, said
+    assert all(line.startswith(f"nothing new in {tmp_path}; next look at ") for line in said)
+    assert all(line.endswith(" UTC") for line in said)
+
+
+def test_dbt_run_by_weblogs_is_told_not_to_colour_a_file_or_pipe(monkeypatch, tmp_path) -> None:
+    """dbt's colour codes landed in `weblogs build > build.log`; a terminal keeps them, and a
+    user's own $DBT_USE_COLORS wins."""
+    import io
+
+    from weblogs.cli import dbt
+
+    # A copy of the environment: dbt_environment also points dbt at a warehouse.
+    monkeypatch.setattr(os, "environ", dict(os.environ))
+    os.environ.pop("DBT_USE_COLORS", None)
+    monkeypatch.setattr("sys.stdout", io.StringIO())
+    dbt.dbt_environment(tmp_path)
+    assert os.environ["DBT_USE_COLORS"] == "false"
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    del os.environ["DBT_USE_COLORS"]
+    monkeypatch.setattr("sys.stdout", Terminal())
+    dbt.dbt_environment(tmp_path)
+    assert "DBT_USE_COLORS" not in os.environ
+    os.environ["DBT_USE_COLORS"] = "true"
+    monkeypatch.setattr("sys.stdout", io.StringIO())
+    dbt.dbt_environment(tmp_path)
+    assert os.environ["DBT_USE_COLORS"] == "true"
