@@ -353,6 +353,10 @@ def test_spark_goals_are_judged_on_each_spark_engine() -> None:
     assert speed["measured"].startswith("not measured")
     embedded_only = {goal["goal"] for goal in goals.goals(results[:1])}
     assert not any(name.startswith("S") for name in embedded_only)
+    # An ingest alone checks no counts, and says so.
+    (truth,) = goals.truth([run("spark-local", "ingest", 2.0, 1_000_000)])
+    assert truth["verdict"] == "not met"
+    assert truth["measured"].startswith("no counts checked")
 
 
 def test_the_median_repetition_is_reported_whole() -> None:
