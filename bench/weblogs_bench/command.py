@@ -9,7 +9,15 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from weblogs_bench.variants import VARIANTS, BenchError, Result, parse_sizes, size_label
+from weblogs_bench.spark_target import EMBEDDED, ENGINES, spark_reads
+from weblogs_bench.variants import (
+    SPARK_VARIANTS,
+    VARIANTS,
+    BenchError,
+    Result,
+    parse_sizes,
+    size_label,
+)
 
 # The harness and the report load pandas and pyarrow: imported when a benchmark runs, not when
 # the parser answers `--help` or a usage error.
@@ -24,7 +32,13 @@ def run(settings: Settings, out: Path | None) -> int:
     bench = Bench(settings)
     started = time.monotonic()
     sizes = ", ".join(f"{size.shape} {size_label(size.lines)}" for size in settings.sizes)
-    print(f"weblogs-bench: sizes {sizes}; variants {', '.join(settings.variants)}", flush=True)
+    engines = ", ".join(settings.engines)
+    if set(settings.engines) - {EMBEDDED}:
+        engines += f" (Spark reads: {spark_reads()})"
+    print(
+        f"weblogs-bench: sizes {sizes}; variants {', '.join(settings.variants)}; engines {engines}",
+        flush=True,
+    )
     results: list[Result] = []
     for size in settings.sizes:
         results.extend(bench.run_size(size))
@@ -42,6 +56,10 @@ def settings_from(options: argparse.Namespace) -> Settings:
         raise BenchError(f"unknown variants {unknown}; choose from {', '.join(VARIANTS)}")
     if {"warm", "noop", "watch", "reader"} & set(variants) and "cold" not in variants:
         raise BenchError("warm, noop, watch and reader continue a cold run: add 'cold'")
+    engines = [name.strip() for name in options.engines.split(",") if name.strip()]
+    unknown = sorted(set(engines) - set(ENGINES))
+    if unknown or not engines:
+        raise BenchError(f"unknown engines {unknown}; choose from {', '.join(ENGINES)}")
     try:
         sizes = parse_sizes(options.sizes, options.shape)
     except argparse.ArgumentTypeError as error:
@@ -58,6 +76,7 @@ def settings_from(options: argparse.Namespace) -> Settings:
         workdir=Path(options.workdir) if options.workdir else Path(),
         settle_seconds=options.settle_seconds,
         repeats=options.repeats,
+        engines=tuple(name for name in ENGINES if name in engines),
     )
 
 
@@ -76,6 +95,13 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--variants", default=",".join(VARIANTS),
         help="what to time, comma-separated (default: %(default)s)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--engines", default=EMBEDDED,
+        help="where the pipeline runs, comma-separated: embedded (the local target), "
+        "spark-local (the spark target, local mode), spark-cluster (the spark target on a "
+        "two-worker cluster); on Spark the lab's code runs on the same Spark, and only "
+        f"{', '.join(SPARK_VARIANTS)} are timed (default: %(default)s)",
     )  # fmt: skip
     parser.add_argument(
         "--format", dest="log_format", choices=["common", "combined"], default="combined",
@@ -101,8 +127,9 @@ def parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     parser.add_argument(
         "--repeats", type=_positive, default=3, metavar="N",
-        help="+1%% runs timed for each of warm and watch, each with new lines; the median one "
-        "is reported, every time is kept in --out (default: %(default)s)",
+        help="+1%% runs timed for each of warm and watch, each with new lines, and ingests "
+        "of the base alone; the median one is reported, every time is kept in --out "
+        "(default: %(default)s)",
     )  # fmt: skip
     parser.add_argument(
         "--out", metavar="FILE",

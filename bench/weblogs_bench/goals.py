@@ -1,5 +1,7 @@
 """The project's goals for the pipeline, each judged met or not met from a benchmark's
-results. A goal whose runs are missing from the results is not met: not shown to be."""
+results. A goal whose runs are missing from the results is not met: not shown to be. The
+goals of the embedded engine are judged on its runs; those of Apache Spark (issue "On
+Apache Spark, faster than the notebook it replaces") when a Spark engine ran."""
 
 from __future__ import annotations
 
@@ -10,9 +12,16 @@ from weblogs_bench.variants import BASELINE, Result, size_label
 GIB = 2**30
 
 
-def _find(results: Sequence[Result], shape: str, size: int, variant: str) -> Result | None:
+def _find(
+    results: Sequence[Result], shape: str, size: int, variant: str, engine: str = "embedded"
+) -> Result | None:
     return next(
-        (r for r in results if (r.shape, r.size, r.variant) == (shape, size, variant)), None
+        (
+            r
+            for r in results
+            if (r.engine, r.shape, r.size, r.variant) == (engine, shape, size, variant)
+        ),
+        None,
     )
 
 
@@ -122,18 +131,113 @@ def truth(results: Sequence[Result]) -> list[dict[str, str]]:
     """The counts were checked before any report is written; what is left to judge is
     whether the runs cover what the goals ask for."""
     name = "5. the lab's code as baseline, counts accounted for, real shape to 16M"
-    real_sizes = {r.size for r in results if r.shape == "real" and r.variant == BASELINE}
+    real_sizes = {
+        r.size
+        for r in results
+        if r.shape == "real" and r.variant == BASELINE and r.engine == "embedded"
+    }
     covered = {4_000_000, 16_000_000} <= real_sizes
+    checked = sorted({(r.shape, r.size) for r in results if r.variant in ("cold", BASELINE)})
     measured = (
-        "counts checked at "
-        + ", ".join(f"{r.shape} {size_label(r.size)}" for r in results if r.variant == "cold")
-        + ("" if covered else "; the lab's code not run at real 4M and 16M")
-    )
+        "counts checked at " + ", ".join(f"{shape} {size_label(size)}" for shape, size in checked)
+        if checked
+        else "no counts checked (neither cold nor the lab's code ran)"
+    ) + ("" if covered else "; the lab's code not run at real 4M and 16M on the embedded engine")
     return [_goal(name, measured, covered)]
 
 
+SPARK_ENGINES = {"spark-local": "local mode", "spark-cluster": "two-worker cluster"}
+
+
+def spark_speed(results: Sequence[Result], engine: str) -> list[dict[str, str]]:
+    """Cold against the lab's code on the same Spark, +1% and nothing new against cold."""
+    where = SPARK_ENGINES[engine]
+    checks = []
+    for size, ratio in ((4_000_000, 1.5), (1_000_000, 1.0)):
+        label = f"real {size_label(size)}"
+        name = f"S1. {where}: cold at least {ratio:g}x as fast as the lab's code on it ({label})"
+        cold = _find(results, "real", size, "cold", engine)
+        lab = _find(results, "real", size, BASELINE, engine)
+        if cold and lab:
+            speedup = lab.seconds / cold.seconds
+            measured = f"{speedup:.2f}x ({cold.seconds:.1f} s vs {lab.seconds:.1f} s)"
+            checks.append(_goal(name, measured + _busy(cold, lab), speedup >= ratio))
+        else:
+            checks.append(_missing(name, f"cold and pyspark at {label} on {engine}"))
+    for size in (1_000_000, 4_000_000):
+        label = f"real {size_label(size)}"
+        cold = _find(results, "real", size, "cold", engine)
+        warm = _find(results, "real", size, "warm", engine)
+        noop = _find(results, "real", size, "noop", engine)
+        name = f"S2. {where}: +1% at most 20% of cold ({label} stored)"
+        if cold and warm:
+            share = warm.seconds / cold.seconds
+            measured = f"{share:.1%} ({warm.seconds:.1f} s of {cold.seconds:.1f} s)"
+            checks.append(_goal(name, measured + _busy(cold, warm), share <= 0.2))
+        else:
+            checks.append(_missing(name, f"cold and warm at {label} on {engine}"))
+        name = f"S2. {where}: nothing new under 5 s ({label} stored)"
+        if noop:
+            checks.append(_goal(name, f"{noop.seconds:.1f} s" + _busy(noop), noop.seconds < 5))
+        else:
+            checks.append(_missing(name, f"cold and noop at {label} on {engine}"))
+    return checks
+
+
+def ingest_speed(result: Result | None) -> tuple[float, str] | None:
+    """Lines a second of an ingest of the base: the ingests alone (median), else cold's."""
+    if result is None:
+        return None
+    if result.variant == "ingest":
+        return result.size / result.seconds, f"ingest alone, median of {_runs(result)}"
+    seconds = result.detail.get("ingest_seconds")
+    return (result.size / seconds, "within cold") if seconds else None
+
+
+def _runs(result: Result) -> str:
+    return f"{len(result.detail.get('runs_seconds', [])) or 1} run(s)"
+
+
+def spark_ingest(results: Sequence[Result]) -> list[dict[str, str]]:
+    """Ingest at 4M at least 150,000 lines a second in local mode; faster on the two-worker
+    cluster than in local mode at every size measured on both."""
+
+    def best(size: int, engine: str) -> tuple[Result | None, tuple[float, str] | None]:
+        for variant in ("ingest", "cold"):
+            found = _find(results, "real", size, variant, engine)
+            if ingest_speed(found):
+                return found, ingest_speed(found)
+        return None, None
+
+    checks = []
+    name = "S3. local mode: ingest at least 150,000 lines/s (real 4M)"
+    run, speed = best(4_000_000, "spark-local")
+    if speed:
+        measured = f"{speed[0]:,.0f} lines/s ({speed[1]})" + _busy(run)
+        checks.append(_goal(name, measured, speed[0] >= 150_000))
+    else:
+        checks.append(_missing(name, "ingest (or cold) at real 4M on spark-local"))
+    sizes = sorted({r.size for r in results if r.engine == "spark-cluster" and r.shape == "real"})
+    for size in sizes or [1_000_000]:
+        label = f"real {size_label(size)}"
+        name = f"S3. ingest faster on the two-worker cluster than in local mode ({label})"
+        local_run, local = best(size, "spark-local")
+        cluster_run, cluster = best(size, "spark-cluster")
+        if local and cluster:
+            measured = (
+                f"{cluster[0]:,.0f} vs {local[0]:,.0f} lines/s ({cluster[1]}; {local[1]})"
+                + _busy(local_run, cluster_run)
+            )
+            checks.append(_goal(name, measured, cluster[0] > local[0]))
+        else:
+            checks.append(
+                _missing(name, f"ingest at real {size_label(size)} on both Spark engines")
+            )
+    return checks
+
+
 def goals(results: Sequence[Result]) -> list[dict[str, str]]:
-    return [
+    judged = [
         *cold_speed(results, "real", 4_000_000),
         *cold_speed(results, "generated", 2_000_000),
         *increments(results),
@@ -141,3 +245,9 @@ def goals(results: Sequence[Result]) -> list[dict[str, str]]:
         *readers(results),
         *truth(results),
     ]
+    spark = [engine for engine in SPARK_ENGINES if any(r.engine == engine for r in results)]
+    if spark:
+        judged += spark_ingest(results)
+        for engine in spark:
+            judged += spark_speed(results, engine)
+    return judged

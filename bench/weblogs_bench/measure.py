@@ -1,5 +1,7 @@
 """Time, CPU and peak memory of a command's whole process tree (a JVM child included),
-sampled from /proc while it runs, and what else the machine was doing meanwhile."""
+sampled from /proc while it runs, and what else the machine was doing meanwhile; with the
+processes of an engine that runs beside it (a Spark server, a cluster's JVMs and their
+Python workers), which are the command's work too."""
 
 from __future__ import annotations
 
@@ -10,8 +12,8 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from weblogs_bench.variants import BenchError
@@ -19,6 +21,12 @@ from weblogs_bench.variants import BenchError
 _PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 _TICKS = os.sysconf("SC_CLK_TCK")
 _SAMPLE_SECONDS = 0.05
+# An engine's processes are listed and sampled less often: a JVM has a hundred threads, each
+# a file to read to find its children.
+_ENGINE_SAMPLES_EVERY = 10
+# The processes of an engine beside a command, by group ("server JVM", "worker-1 executor
+# Python"), found anew at each sample (Python workers come and go).
+EngineProcesses = Callable[[], dict[str, list[int]]]
 
 
 def _children(pid: int) -> list[int]:
@@ -67,6 +75,57 @@ def tree_cpu(root: int) -> float:
     return total / _TICKS
 
 
+def _own_cpu(pid: int) -> float:
+    """CPU seconds of one process itself (not the children it reaped)."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return -1.0
+    return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+def _rss(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/statm") as handle:
+            return int(handle.read().split()[1]) * _PAGE_SIZE
+    except OSError:
+        return 0
+
+
+class EngineSamples:
+    """Peak memory per group, and CPU, of an engine's processes while a command runs. A
+    process's CPU is its last sample's, so one that ends between two samples loses at most
+    half a second; a reaped child's CPU is not counted again in its parent's."""
+
+    def __init__(self, processes: EngineProcesses) -> None:
+        self.processes = processes
+        self.group_peaks: dict[str, int] = {}
+        self.rss = 0
+        self.cpu_first: dict[int, float] = {}
+        self.cpu_last: dict[int, float] = {}
+        self.sample(first=True)
+
+    def sample(self, first: bool = False) -> None:
+        total = 0
+        for group, pids in self.processes().items():
+            group_rss = 0
+            for pid in pids:
+                group_rss += _rss(pid)
+                cpu = _own_cpu(pid)
+                if cpu < 0:
+                    continue
+                if first:
+                    self.cpu_first[pid] = cpu
+                self.cpu_last[pid] = cpu
+            self.group_peaks[group] = max(self.group_peaks.get(group, 0), group_rss)
+            total += group_rss
+        self.rss = total
+
+    def cpu_seconds(self) -> float:
+        return sum(cpu - self.cpu_first.get(pid, 0.0) for pid, cpu in self.cpu_last.items())
+
+
 def machine_busy_seconds() -> float:
     """CPU seconds all processes have used since boot, on all cores."""
     with open("/proc/stat") as handle:
@@ -97,20 +156,32 @@ class Run:
     load_before: float
     load_after: float
     other_cores: float
+    # Peak resident bytes of each group of the engine's processes, and their CPU seconds
+    # (within cpu_seconds too).
+    engine_peaks: dict[str, int] = field(default_factory=dict)
+    engine_cpu_seconds: float = 0.0
 
 
 class Watched:
     """A running command: its peak memory sampled in the background, its output kept."""
 
     def __init__(
-        self, argv: Sequence[str], env: dict[str, str], cwd: Path, exclusive: bool = True
+        self,
+        argv: Sequence[str],
+        env: dict[str, str],
+        cwd: Path,
+        exclusive: bool = True,
+        engine: EngineProcesses | None = None,
     ) -> None:
         """`exclusive`: the only child of this process meanwhile, so what the children used
         when it ends is its CPU time (else the samples of its tree tell). A descendant that
         its parent never waited for (PySpark's JVM, killed on the way out) is missing from
-        the children's figure: the tree's last sample counts it, so the larger one is kept."""
+        the children's figure: the tree's last sample counts it, so the larger one is kept.
+        `engine`: the processes of a server the command works through, measured with it."""
         self.argv = list(argv)
         self.exclusive = exclusive
+        self.engine_processes = engine
+        self.engine = EngineSamples(engine) if engine else None
         self.children_before = _children_cpu()
         self.load_before = load_average()
         self.busy_before = machine_busy_seconds()
@@ -130,9 +201,14 @@ class Watched:
         self._reader.start()
 
     def _sample(self) -> None:
+        samples = 0
         while not self._stop.is_set() and self.process.poll() is None:
-            self.peak = max(self.peak, tree_rss(self.process.pid))
+            engine = self.engine
+            if engine is not None and samples % _ENGINE_SAMPLES_EVERY == 0:
+                engine.sample()
+            self.peak = max(self.peak, tree_rss(self.process.pid) + (engine.rss if engine else 0))
             self.cpu = max(self.cpu, tree_cpu(self.process.pid))
+            samples += 1
             time.sleep(_SAMPLE_SECONDS)
 
     def _read(self) -> None:
@@ -194,7 +270,9 @@ class Watched:
         self.load_before = load_average()
         self.busy_before = machine_busy_seconds()
         self.cpu_before = tree_cpu(self.process.pid)
-        self.peak = tree_rss(self.process.pid)
+        if self.engine_processes is not None:
+            self.engine = EngineSamples(self.engine_processes)
+        self.peak = tree_rss(self.process.pid) + (self.engine.rss if self.engine else 0)
         self.started = time.perf_counter()
 
     def run(self, seconds: float, stdout: str = "") -> Run:
@@ -203,8 +281,16 @@ class Watched:
         cpu = max(self.cpu, tree_cpu(self.process.pid)) - self.cpu_before
         if self.exclusive and self.process.poll() is not None:
             cpu = max(cpu, _children_cpu() - self.children_before)
+        engine_peaks, engine_cpu = {}, 0.0
+        if self.engine is not None:
+            self.engine.sample()
+            engine_peaks, engine_cpu = dict(self.engine.group_peaks), self.engine.cpu_seconds()
+            cpu += engine_cpu
         other = max(0.0, busy - cpu) / max(seconds, 1e-9)
-        return Run(seconds, self.peak, stdout, cpu, self.load_before, load_average(), other)
+        return Run(
+            seconds, self.peak, stdout, cpu, self.load_before, load_average(), other,
+            engine_peaks, engine_cpu,
+        )  # fmt: skip
 
 
 def _children_cpu() -> float:
@@ -212,6 +298,9 @@ def _children_cpu() -> float:
     return used.ru_utime + used.ru_stime
 
 
-def measured(argv: Sequence[str], env: dict[str, str], cwd: Path) -> Run:
-    """Run a command to its end; fail loudly if it fails."""
-    return Watched(argv, env, cwd).finish()
+def measured(
+    argv: Sequence[str], env: dict[str, str], cwd: Path, engine: EngineProcesses | None = None
+) -> Run:
+    """Run a command to its end (with the engine's processes, if given); fail loudly if it
+    fails."""
+    return Watched(argv, env, cwd, engine=engine).finish()

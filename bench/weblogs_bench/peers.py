@@ -3,6 +3,7 @@
 count as JSON.
 
 - ``pyspark``: the lab's code as written, on JVM Spark (see weblogs_bench.spark_peers);
+  ``pyspark-delta SOURCE MASTER`` the same on the spark target's Spark, writing Delta;
 - ``pyspark-grammar``: PySpark again, applying the project's grammar and rules;
 - ``duckdb``: the project's rules as one DuckDB statement writing parquet;
 - ``regex``: a lower bound, one compiled regex over the file in one process, counting.
@@ -144,13 +145,17 @@ def worker_main(argv: Sequence[str]) -> int:
     elif variant == "duckdb":
         (source,) = paths
         rows = lab_duckdb(source, Path(output), pattern)
-    elif variant in ("pyspark", "pyspark-grammar"):
+    elif variant in ("pyspark", "pyspark-grammar", "pyspark-delta"):
         from weblogs_bench.spark_peers import grammar_pyspark, lab_pyspark
 
-        (source,) = paths
-        if variant == "pyspark":
+        if variant == "pyspark-delta":  # SOURCE MASTER
+            source, master = paths[0], sources[1]
+            rows = lab_pyspark(source, Path(output), master)
+        elif variant == "pyspark":
+            (source,) = paths
             rows = lab_pyspark(source, Path(output))
         else:
+            (source,) = paths
             rows = grammar_pyspark(source, Path(output), pattern)
     else:
         raise SystemExit(f"unknown variant {variant!r}")

@@ -1,6 +1,8 @@
 """The pipeline's variants, run as a user runs them, each command a process tree of its own:
 
 - ``cold``: ``weblogs ingest BASE`` then ``weblogs build`` into a new warehouse;
+- ``ingest``: ``weblogs ingest BASE`` alone, into a new raw schema, repeated (the median
+  reported);
 - ``warm``: then ``weblogs ingest`` of 1% new lines and ``weblogs build`` again (repeated
   with other new lines, the median reported);
 - ``noop``: then ``weblogs build`` with nothing new;
@@ -22,7 +24,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from weblogs_bench.measure import Run, Watched, measured
+from weblogs_bench.measure import EngineProcesses, Run, Watched, measured
 from weblogs_bench.variants import BenchError
 
 # The benchmark times the pipeline; the drift monitors judge the data. Synthetic increments
@@ -40,10 +42,14 @@ STAGES = {
 
 
 class Pipeline:
-    """One warehouse and the weblogs commands run on it."""
+    """One warehouse and the weblogs commands run on it; with the processes of the engine
+    they work through, where it runs beside them (a Spark server), measured with each."""
 
-    def __init__(self, run_dir: Path, env: dict[str, str]) -> None:
+    def __init__(
+        self, run_dir: Path, env: dict[str, str], engine_processes: EngineProcesses | None = None
+    ) -> None:
         self.run_dir = run_dir
+        self.engine_processes = engine_processes
         self.warehouse = run_dir / "warehouse"
         run_dir.mkdir(parents=True, exist_ok=True)
         self.env = {
@@ -58,7 +64,7 @@ class Pipeline:
         return [sys.executable, "-m", "weblogs.cli", *args]
 
     def weblogs(self, *args: str) -> Run:
-        return measured(self.command(*args), self.env, self.run_dir)
+        return measured(self.command(*args), self.env, self.run_dir, self.engine_processes)
 
     def network_filter_rows(self) -> int:
         run = self.weblogs(
@@ -133,6 +139,12 @@ class Pipeline:
         if watching is None and cycle.peak_rss_bytes == 0:
             raise BenchError("the watch cycle was not measured")
         return cycle, reads
+
+
+def landed_lines(stdout: str) -> int:
+    """Lines `weblogs ingest` says it landed ("batches 1-4: 1,000,000 lines from ...")."""
+    found = re.search(r"^batch(?:es)? [\d-]+: ([\d,]+) lines", stdout, re.MULTILINE)
+    return int(found.group(1).replace(",", "")) if found else 0
 
 
 def build_slices(stdout: str) -> int:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from weblogs_bench.accounting import Accounting
 from weblogs_bench.goals import goals
+from weblogs_bench.spark_target import spark_reads
 from weblogs_bench.variants import BASELINE, PEER_VARIANTS, Result, Size, size_label
 
 
@@ -65,21 +66,23 @@ def _markdown(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
 
 def table(results: Sequence[Result]) -> str:
-    """Every run: time, speed, ratios to the lab's code and DuckDB, memory, rows, load."""
+    """Every run: time, speed, ratios to the lab's code (on the same engine) and DuckDB,
+    memory, rows, load."""
     header = (
-        "shape", "size", "variant", "seconds", "lines/s", "vs lab", "vs duckdb",
+        "engine", "shape", "size", "variant", "seconds", "lines/s", "vs lab", "vs duckdb",
         "peak RSS MiB", "rows", "load before/after", "other cores",
     )  # fmt: skip
-    by_size = {(r.shape, r.size, r.variant): r for r in results}
+    by_size = {(r.engine, r.shape, r.size, r.variant): r for r in results}
     rows = []
     for result in results:
         compared = result.variant in (*PEER_VARIANTS, "cold")
         ratios = []
-        for reference in (BASELINE, "duckdb"):
-            other = by_size.get((result.shape, result.size, reference))
+        for reference, engine in ((BASELINE, result.engine), ("duckdb", "embedded")):
+            other = by_size.get((engine, result.shape, result.size, reference))
             ratios.append(f"{other.seconds / result.seconds:.2f}x" if compared and other else "")
         rows.append(
             (
+                result.engine,
                 result.shape,
                 size_label(result.size),
                 result.variant,
@@ -87,7 +90,7 @@ def table(results: Sequence[Result]) -> str:
                 f"{result.lines_per_second:,.0f}" if result.lines else "-",
                 *ratios,
                 f"{result.peak_rss_bytes / 2**20:,.0f}",
-                f"{result.network_filter_rows:,}",
+                "-" if result.variant == "ingest" else f"{result.network_filter_rows:,}",
                 f"{result.load_before:.2f} / {result.load_after:.2f}",
                 f"{result.other_cores:.2f}" + (" busy" if result.busy else ""),
             )
@@ -101,16 +104,49 @@ def stage_table(results: Sequence[Result]) -> str:
     if not runs:
         return ""
     names = list(runs[0].detail["stages"])
-    header = ("shape", "size", "variant", "ingest", *names, "build")
+    header = ("engine", "shape", "size", "variant", "ingest", *names, "build")
     rows = [
         (
-            r.shape, size_label(r.size), r.variant, f"{r.detail.get('ingest_seconds', 0):.2f}",
+            r.engine, r.shape, size_label(r.size), r.variant,
+            f"{r.detail.get('ingest_seconds', 0):.2f}",
             *(f"{r.detail['stages'].get(name, 0):.2f}" for name in names),
             f"{r.detail.get('build_seconds', r.seconds):.2f}",
         )
         for r in runs
     ]  # fmt: skip
     return _markdown(header, rows)
+
+
+def ingest_table(results: Sequence[Result]) -> str:
+    """How fast each engine landed the base: the cold run's ingest, and the ingests alone
+    (the median run, and every run's seconds)."""
+    rows = []
+    for r in results:
+        if r.variant == "cold" and "ingest_seconds" in r.detail:
+            seconds, runs = r.detail["ingest_seconds"], ""
+        elif r.variant == "ingest":
+            seconds = r.seconds
+            runs = " / ".join(f"{value:.1f}" for value in r.detail.get("runs_seconds", []))
+        else:
+            continue
+        rows.append((
+            r.engine, r.shape, size_label(r.size), r.variant, f"{seconds:.2f}",
+            f"{r.size / seconds:,.0f}", runs, "busy" if r.busy else "",
+        ))  # fmt: skip
+    header = ("engine", "shape", "size", "run", "ingest s", "lines/s", "runs s", "")
+    return _markdown(header, rows) if rows else ""
+
+
+def engine_table(results: Sequence[Result]) -> str:
+    """Peak resident memory of each group of a Spark engine's processes, per run (MiB)."""
+    rows = []
+    for r in results:
+        for group, peak in sorted(r.detail.get("engine_peak_rss_bytes", {}).items()):
+            rows.append(
+                (r.engine, r.shape, size_label(r.size), r.variant, group, f"{peak / 2**20:,.0f}")
+            )
+    header = ("engine", "shape", "size", "variant", "processes", "peak RSS MiB")
+    return _markdown(header, rows) if rows else ""
 
 
 def accounting_lines(accounting: dict[Size, Accounting]) -> list[str]:
@@ -135,6 +171,8 @@ def report_of(settings, results: Sequence[Result], accounting: dict[Size, Accoun
         "settings": {
             "sizes": [asdict(size) for size in settings.sizes],
             "variants": settings.variants,
+            "engines": list(settings.engines),
+            "spark_reads": spark_reads(),
             "format": settings.log_format,
             "seed": settings.seed,
         },
@@ -167,6 +205,14 @@ def show(report: dict, results: Sequence[Result], accounting: dict, out: Path | 
     if stages:
         print("\nwhere the pipeline's time went (seconds):\n")
         print(stages)
+    ingests = ingest_table(results)
+    if ingests:
+        print("\ningest alone and within cold (lines of the base per second):\n")
+        print(ingests)
+    engines = engine_table(results)
+    if engines:
+        print("\nthe Spark processes' peaks, beside each command's own (sampled every 0.5 s):\n")
+        print(engines)
     if accounting:
         print("\nrows the lab's code keeps, accounted for:")
         for line in accounting_lines(accounting):

@@ -1,4 +1,4 @@
-"""The PySpark peers, on classic (JVM) Spark with two cores, ``local[2]``.
+"""The PySpark peers, on classic (JVM) Spark.
 
 - ``lab_pyspark``: the lab's code as written: ``spark.read.text``, the lab's regex with one
   ``regexp_extract`` per field, its row-at-a-time Python UDF ``parse_state`` returning a
@@ -7,7 +7,13 @@
 - ``grammar_pyspark``: PySpark applying the project's grammar and rules (same rows as the
   pipeline): the project's whole pattern in each of six ``regexp_extract`` calls.
 
-The lab writes a Delta table; this Spark has no Delta jars, so both write parquet.
+Beside the embedded engine (``pyspark``, ``pyspark-grammar``) they run on ``local[2]``, the
+Spark inside the pyspark package as installed, which has no Delta jars: they write parquet
+where the lab writes a Delta table (a Delta commit adds a log entry and the files' stats to
+the same parquet writes). Beside the spark target (``pyspark-delta``, weblogs_bench.spark_target)
+the lab's code runs on that Spark: the same mode (``local[*]``, or a cluster of the same
+shape), driver memory and Delta jars and settings as the server, and writes Delta as the
+lab does.
 """
 
 from __future__ import annotations
@@ -50,12 +56,51 @@ def local_spark(application: str) -> SparkSession:
     return spark
 
 
-def lab_pyspark(source: Path, output: Path) -> int:
-    """The lab's code as written; the rows it writes."""
+def delta_spark(master: str) -> SparkSession:
+    """A classic session on the spark target's Spark: `master` (local[*], or a cluster's
+    URL), the server's driver memory, Delta's jars from the server's jar cache, and the
+    server's Delta and shuffle settings."""
+    from pyspark.sql import SparkSession
+
+    from weblogs.spark import cluster, server
+    from weblogs.spark import jars as spark_jars
+
+    for name in ("SPARK_REMOTE", "SPARK_CONNECT_MODE_ENABLED"):
+        os.environ.pop(name, None)
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    local = master.startswith("local")
+    builder = (
+        SparkSession.builder.master(master)
+        .appName("weblogs-bench-lab-delta")
+        .config("spark.driver.memory", "2g" if local else "1g")
+        .config("spark.driver.host", server.HOST)
+        .config("spark.driver.bindAddress", server.HOST)
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.sql.execution.pythonUDF.arrow.enabled", "false")
+        .config("spark.sql.ansi.enabled", "false")
+        .config(
+            "spark.jars",
+            ",".join(str(path) for path in spark_jars.jar_files(spark_jars.cached_jars())),
+        )
+    )
+    settings = {**spark_jars.SETTINGS, **({} if local else cluster.driver_settings(2))}
+    for key, value in settings.items():
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+def lab_pyspark(source: Path, output: Path, master: str = "") -> int:
+    """The lab's code as written; the rows it writes. With `master`, on the spark target's
+    Spark there, writing Delta as the lab does; else on local[2], writing parquet."""
     from pyspark.sql.functions import col, regexp_extract, udf
     from pyspark.sql.types import FloatType
 
-    spark = local_spark("weblogs-bench-lab")
+    spark = delta_spark(master) if master else local_spark("weblogs-bench-lab")
+    table_format = "delta" if master else "parquet"
 
     def parse_state(date_time: str) -> float | None:
         """The timestamp as epoch seconds, a 32-bit float; None where it is not one."""
@@ -82,8 +127,8 @@ def lab_pyspark(source: Path, output: Path) -> int:
     statuses = spark.read.csv(str(STATUS_SEED), header=True)
     joined = timed.join(statuses, timed.response_code == statuses.code.cast("integer"), "left")
     network_filter = joined.filter((col("response_code") == 200) & (col("content_size") > 100))
-    network_filter.write.mode("overwrite").parquet(str(output))
-    rows = spark.read.parquet(str(output)).count()
+    network_filter.write.format(table_format).mode("overwrite").save(str(output))
+    rows = spark.read.format(table_format).load(str(output)).count()
     spark.stop()
     return rows
 

@@ -17,11 +17,15 @@ PEER_VARIANTS = ("regex", "duckdb", "pyspark-grammar", "pyspark")
 # Peers that apply the project's rules: they must keep exactly the pipeline's rows.
 SAME_RULES = ("regex", "duckdb", "pyspark-grammar")
 # The pipeline: cold (ingest + build), +1% by ingest + build, nothing new, +1% through a
-# running `weblogs run --watch`, and a reader querying network_filter during a watch build.
-PIPELINE_VARIANTS = ("cold", "warm", "noop", "watch", "reader")
+# running `weblogs run --watch`, a reader querying network_filter during a watch build, and
+# the ingest of the base alone.
+PIPELINE_VARIANTS = ("cold", "warm", "noop", "watch", "reader", "ingest")
 VARIANTS = (*PEER_VARIANTS, *PIPELINE_VARIANTS)
 # The lab's code as written: what a user would otherwise run.
 BASELINE = "pyspark"
+# What runs on a Spark engine: the lab's code on that Spark, and the pipeline on the spark
+# target but for `weblogs run --watch`.
+SPARK_VARIANTS = (BASELINE, "cold", "warm", "noop", "ingest")
 SHAPES = ("real", "generated")
 
 
@@ -44,6 +48,9 @@ class Result:
     load_before: float = 0.0
     load_after: float = 0.0
     other_cores: float = 0.0
+    # Where it ran: the embedded engine (and the peers beside it), or a Spark engine
+    # (weblogs_bench.spark_target).
+    engine: str = "embedded"
     detail: dict = field(default_factory=dict)
 
     @property

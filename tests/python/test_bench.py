@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,16 @@ from test_pipeline import reference_counts
 from conftest import Project
 from weblogs.generate import write_log
 from weblogs.real_shape import write_replicated_log
-from weblogs_bench import accounting, goals, harness, measure, peers, variants
+from weblogs_bench import (
+    accounting,
+    goals,
+    harness,
+    measure,
+    peers,
+    pipeline,
+    spark_target,
+    variants,
+)
 from weblogs_bench.pipeline import node_span, shared_seconds
 
 
@@ -252,6 +262,101 @@ def test_a_child_its_parent_never_waited_for_is_counted(tmp_path: Path) -> None:
     )
     run = measure.measured([sys.executable, "-c", code], dict(os.environ), tmp_path)
     assert run.cpu_seconds >= 1.2
+
+
+def test_an_engines_processes_are_measured_with_the_command(tmp_path: Path) -> None:
+    """A server's processes (here a Python process holding 200 MiB and burning a second of
+    CPU while the command runs) count in the command's peak memory and CPU, by group, not as
+    other load. The two wait for each other through files, so a busy machine only slows them."""
+    ready, started, done = (tmp_path / name for name in ("ready", "started", "done"))
+
+    def waiting_for(path: Path) -> str:
+        return f"while not os.path.exists({str(path)!r}): time.sleep(0.01)\n"
+
+    server_code = (
+        "import os, time\nx = bytearray(b'x') * (200 * 2**20)\n"
+        f"open({str(ready)!r}, 'w').close()\n{waiting_for(started)}"
+        "end = time.process_time() + 1.0\nwhile time.process_time() < end: pass\n"
+        f"open({str(done)!r}, 'w').close()\ntime.sleep(120)\n"
+    )
+    command_code = f"import os, time\nopen({str(started)!r}, 'w').close()\n{waiting_for(done)}"
+    server = subprocess.Popen([sys.executable, "-c", server_code])
+    try:
+        while not ready.exists():
+            assert server.poll() is None, "the stand-in server ended early"
+            time.sleep(0.01)
+        run = measure.measured(
+            [sys.executable, "-c", command_code], dict(os.environ), tmp_path,
+            lambda: {"server JVM": [server.pid]},
+        )  # fmt: skip
+    finally:
+        server.kill()
+        server.wait()
+    assert run.engine_peaks["server JVM"] > 190 * 2**20
+    assert run.peak_rss_bytes > run.engine_peaks["server JVM"]
+    assert 0.9 <= run.engine_cpu_seconds <= run.cpu_seconds
+
+
+def test_spark_processes_are_grouped_by_the_jvm_they_run_under() -> None:
+    """The benchmark's own process stands in for a root JVM: its Python children (a
+    pytest worker's are none) are found under it, and a process with none is one group."""
+    me = os.getpid()
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        groups = spark_target.process_groups({"server": me})
+    finally:
+        child.kill()
+        child.wait()
+    assert groups["server JVM"] == [me]
+    assert child.pid in groups["server Python"]
+
+
+def test_the_pipeline_keeps_the_same_rows_on_every_engine() -> None:
+    def on(engine: str, variant: str, rows: int) -> variants.Result:
+        return variants.Result(variant, "real", 1_000, 1_000, 1.0, 1, rows, engine=engine)
+
+    harness.check_counts([on("embedded", "cold", 800), on("spark-local", "cold", 800)], None)
+    with pytest.raises(variants.BenchError, match="differ between engines"):
+        harness.check_counts([on("embedded", "cold", 800), on("spark-cluster", "cold", 801)], None)
+    assert pipeline.landed_lines("batches 1-4: 1,000,000 lines from 1 file(s)") == 1_000_000
+    assert pipeline.landed_lines("batch 3: 12 lines from 1 file(s)") == 12
+    assert pipeline.landed_lines("nothing new to ingest") == 0
+
+
+def test_spark_goals_are_judged_on_each_spark_engine() -> None:
+    def run(engine: str, variant: str, seconds: float, size: int = 4_000_000, **detail):
+        return variants.Result(variant, "real", size, size, seconds, 1, 1, engine=engine,
+                               detail=dict(detail))  # fmt: skip
+
+    results = [
+        run("embedded", "cold", 30.0),
+        run("spark-local", "pyspark", 60.0), run("spark-local", "cold", 50.0, ingest_seconds=20),
+        run("spark-local", "ingest", 25.0, runs_seconds=[25.0, 24.0, 30.0]),
+        run("spark-local", "warm", 9.0), run("spark-local", "noop", 4.0),
+        run("spark-cluster", "ingest", 1.0, 1_000_000),
+        run("spark-local", "ingest", 2.0, 1_000_000),
+    ]  # fmt: skip
+    judged = {goal["goal"]: goal for goal in goals.goals(results)}
+    cold = judged["S1. local mode: cold at least 1.5x as fast as the lab's code on it (real 4M)"]
+    assert cold["verdict"] == "not met" and cold["measured"].startswith("1.20x")
+    ingest = judged["S3. local mode: ingest at least 150,000 lines/s (real 4M)"]
+    assert ingest["verdict"] == "met" and ingest["measured"].startswith("160,000 lines/s")
+    assert "median of 3 run(s)" in ingest["measured"]
+    faster = judged["S3. ingest faster on the two-worker cluster than in local mode (real 1M)"]
+    assert faster["verdict"] == "met"
+    assert judged["S2. local mode: +1% at most 20% of cold (real 4M stored)"]["verdict"] == "met"
+    assert judged["S2. local mode: nothing new under 5 s (real 4M stored)"]["verdict"] == "met"
+    missing = judged["S2. two-worker cluster: nothing new under 5 s (real 1M stored)"]
+    assert missing["verdict"] == "not met" and missing["measured"].startswith("not measured")
+    # The embedded engine's goals read its own runs only.
+    speed = judged["1. cold at least 3x faster than the lab's code (real 4M)"]
+    assert speed["measured"].startswith("not measured")
+    embedded_only = {goal["goal"] for goal in goals.goals(results[:1])}
+    assert not any(name.startswith("S") for name in embedded_only)
+    # An ingest alone checks no counts, and says so.
+    (truth,) = goals.truth([run("spark-local", "ingest", 2.0, 1_000_000)])
+    assert truth["verdict"] == "not met"
+    assert truth["measured"].startswith("no counts checked")
 
 
 def test_the_median_repetition_is_reported_whole() -> None:

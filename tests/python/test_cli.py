@@ -292,10 +292,16 @@ def test_help_of_build_and_run_says_where_further_arguments_go() -> None:
 
 
 def test_the_size_shown_as_default_is_the_ingest_default() -> None:
-    from weblogs.ingest.offers import Limits
+    from weblogs.bronze.base import Bronze
+    from weblogs.ingest.offers import BATCH_BYTES, PLANNED_BATCH_BYTES, Limits
 
     options = parse_arguments(["ingest", "x.log"])
-    assert options.max_bytes_per_batch == Limits.max_bytes
+    # No size given: the bronze writer's own, which the help states for both engines.
+    assert options.max_bytes_per_batch is None and Limits.max_bytes is None
+    assert Bronze.batch_bytes == BATCH_BYTES
+    ingest_help = " ".join(dict(all_parsers(build_parser()))["ingest"].format_help().split())
+    stated = f"{BATCH_BYTES // 2**20}MB; {PLANNED_BATCH_BYTES // 2**30}GiB on the spark target"
+    assert ingest_help.count(f"(default: {stated}") == 1
     assert options.max_files_per_batch == Limits.max_files
     assert options.settle_seconds == Limits.settle_seconds
 

@@ -45,6 +45,7 @@ def test_csv_lines_end_in_a_newline_alone(capsys: pytest.CaptureFixture[str]) ->
         ("describe select 1", "describe select 1"),
         ("describe function parse_state", "describe function parse_state"),
         ("describe schema weblogs", "describe schema weblogs"),
+        ("DESCRIBE HISTORY weblogs.network_filter", "DESCRIBE HISTORY weblogs.network_filter"),
         ("select 'describe x'", "select 'describe x'"),
     ],
 )

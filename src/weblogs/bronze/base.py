@@ -25,8 +25,8 @@ import pyarrow as pa
 
 from weblogs.ingest.ledger import Ledger, LedgerEntry
 from weblogs.ingest.lines import repeated
-from weblogs.ingest.offers import IngestError
-from weblogs.ingest.pieces import Piece
+from weblogs.ingest.offers import BATCH_BYTES, IngestError
+from weblogs.ingest.pieces import Held, Piece
 
 RAW_TABLE = "access_log_lines"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -53,6 +53,14 @@ class Bronze(ABC):
 
     # Whether `land` may run in a background thread while the next batch is read.
     lands_in_background = False
+    # Bytes of a micro-batch when the user sets no bound (Limits.max_bytes).
+    batch_bytes = BATCH_BYTES
+
+    def keep(self, piece: Piece) -> Held:
+        """What a micro-batch holds of a planned piece until it lands (and `land` gets):
+        its lines, not the bytes they were read from (a buffer of up to 64 MiB), which only
+        a writer whose engine reads the files needs (weblogs.bronze.spark)."""
+        return replace(piece, content=memoryview(b""))
 
     @abstractmethod
     def load_ledger(self) -> Ledger:
@@ -63,15 +71,16 @@ class Bronze(ABC):
         """The newest batch landed (0: none)."""
 
     @abstractmethod
-    def land(self, pieces: list[Piece], batch_id: int) -> list[LedgerEntry]:
-        """Write one micro-batch and its ledger entries; return the entries."""
+    def land(self, pieces: list[Held], batch_id: int) -> list[LedgerEntry]:
+        """Write one micro-batch (what `keep` held of its pieces) and its ledger entries;
+        return the entries."""
 
     @abstractmethod
     def record(self, notes: list[LedgerEntry]) -> None:
         """Add notes (files that landed nothing) to the ledger."""
 
 
-def landed_entries(pieces: list[Piece], batch_id: int) -> list[LedgerEntry]:
+def landed_entries(pieces: list[Held], batch_id: int) -> list[LedgerEntry]:
     """The ledger entries of a batch's pieces, now that the batch has its id."""
     return [replace(piece.entry, batch_id=batch_id) for piece in pieces]
 

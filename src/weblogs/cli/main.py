@@ -30,7 +30,7 @@ from weblogs.cli.values import (
 )
 from weblogs.errors import CommandFailed, UsageError
 from weblogs.file_lock import RunLockedError
-from weblogs.ingest.offers import IngestError, Limits
+from weblogs.ingest.offers import BATCH_BYTES, PLANNED_BATCH_BYTES, IngestError, Limits
 from weblogs.spark import server as spark_server
 from weblogs.targets import TARGET_ENV, resolve_target
 from weblogs.text import MAX_CHARS
@@ -80,9 +80,10 @@ def batch_options() -> argparse.ArgumentParser:
         help="files per micro-batch at most (default: %(default)s)",
     )  # fmt: skip
     shared.add_argument(
-        "--max-bytes-per-batch", type=byte_size, default=f"{Limits.max_bytes // 2**20}MB",
-        metavar="SIZE",
-        help="bytes per micro-batch at most, e.g. 512kB, 64MB, 1GiB (default: %(default)s)",
+        "--max-bytes-per-batch", type=byte_size, default=None, metavar="SIZE",
+        help="bytes per micro-batch at most, e.g. 512kB, 64MB, 1GiB (default: "
+        f"{BATCH_BYTES // 2**20}MB; {PLANNED_BATCH_BYTES // 2**30}GiB on the spark target, where "
+        "Spark's executors read the files)",
     )  # fmt: skip
     shared.add_argument(
         "--settle-seconds", type=time_span, default=Limits.settle_seconds, metavar="S",

@@ -24,11 +24,11 @@ WRITE_WORDS = frozenset((
 # A line comment ends at any line break an engine may take for one: ending it early only
 # shows the check more words, never fewer.
 LINE_BREAKS = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
-# What may follow DESCRIBE other than a table's name (DETAIL and HISTORY are Delta's): the
-# statement is left as it is.
+# What may follow DESCRIBE other than a table's name: the statement is left as it is
+# (DETAIL and HISTORY are Delta's: `DESCRIBE TABLE DETAIL t` names a table `detail`).
 DESCRIBES_OTHER = frozenset((
-    "TABLE", "DETAIL", "HISTORY", "FUNCTION", "CATALOG", "DATABASE", "SCHEMA", "NAMESPACE", "QUERY", "SELECT",
-    "WITH", "VALUES", "FROM", "MAP", "REDUCE",
+    "TABLE", "FUNCTION", "CATALOG", "DATABASE", "SCHEMA", "NAMESPACE", "QUERY", "SELECT",
+    "WITH", "VALUES", "FROM", "MAP", "REDUCE", "DETAIL", "HISTORY",
 ))  # fmt: skip
 WHERE_CHANGES_GO = (
     "there is no write mode: tables change through the dbt models, `weblogs build`, "

@@ -19,11 +19,12 @@ _UTF8, _LATIN1 = "utf-8", "latin-1"
 
 
 class Lines(NamedTuple):
-    """Lines of a block: their text, encoding and occurrence number."""
+    """Lines of a block: their text, encoding and occurrence number, and the block's bytes."""
 
     texts: pa.StringArray
     encodings: pa.StringArray
     occurrences: np.ndarray
+    content: memoryview
 
 
 def split_lines(block: bytes, start: int = 0, end: int | None = None) -> pa.LargeBinaryArray:

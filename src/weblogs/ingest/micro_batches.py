@@ -9,17 +9,15 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pyarrow.compute as pc
-
 from weblogs.bronze.base import Bronze
 from weblogs.bronze.delta import DeltaBronze
 from weblogs.file_lock import ingest_lock
 from weblogs.ingest.ledger import LANDED, Ledger, LedgerEntry
 from weblogs.ingest.offers import DEFAULT_SITE, Limits, Offer, check_site, expand_paths
-from weblogs.ingest.pieces import Piece, file_pieces
+from weblogs.ingest.pieces import Held, Piece, file_pieces
 from weblogs.ingest.stream import is_archive
 
-Landed = Callable[[list[Piece], int, list[LedgerEntry]], None]
+Landed = Callable[[list[Held], int, list[LedgerEntry]], None]
 
 
 @dataclass
@@ -68,9 +66,9 @@ class Landing:
     def __init__(self, bronze: Bronze, *, overlap: bool) -> None:
         self.bronze = bronze
         self.pool = ThreadPoolExecutor(1, thread_name_prefix="weblogs-land") if overlap else None
-        self.pending: tuple[Future, list[Piece], int, Landed] | None = None
+        self.pending: tuple[Future, list[Held], int, Landed] | None = None
 
-    def submit(self, batch: list[Piece], batch_id: int, done: Landed) -> None:
+    def submit(self, batch: list[Held], batch_id: int, done: Landed) -> None:
         self.wait()
         if self.pool is None:
             done(batch, batch_id, self.bronze.land(batch, batch_id))
@@ -118,19 +116,18 @@ def ingest_offers(
         bronze = bronze or DeltaBronze(warehouse, raw_schema)
         ledger = bronze.load_ledger()
         next_batch = bronze.committed_batch_id() + 1
-        batch: list[Piece] = []
+        max_bytes = limits.max_bytes or bronze.batch_bytes
+        batch: list[Held] = []
         notes: list[LedgerEntry] = []
         files_done: set[str] = set()
 
-        def landed(landed_batch: list[Piece], batch_id: int, entries: list[LedgerEntry]) -> None:
+        def landed(landed_batch: list[Held], batch_id: int, entries: list[LedgerEntry]) -> None:
             result.batches.append(batch_id)
             files_done.update(entry.source_file for entry in entries)
             result.files = len(files_done)
-            result.lines += sum(len(piece.texts) for piece in landed_batch)
+            result.lines += sum(piece.entry.line_count for piece in landed_batch)
             result.bytes += sum(piece.size for piece in landed_batch)
-            result.latin1_lines += sum(
-                pc.sum(pc.equal(piece.encodings, "latin-1")).as_py() or 0 for piece in landed_batch
-            )
+            result.latin1_lines += sum(piece.latin1_lines for piece in landed_batch)
             for entry in entries:
                 if entry.status == "damaged":
                     result.problems.append(f"{entry.source_file}: {entry.message}")
@@ -150,7 +147,7 @@ def ingest_offers(
         def batch_full(piece: Piece) -> bool:
             files = {p.entry.source_file for p in batch} | {piece.entry.source_file}
             size = sum(p.size for p in batch) + piece.size
-            return bool(batch) and (len(files) > limits.max_files or size > limits.max_bytes)
+            return bool(batch) and (len(files) > limits.max_files or size > max_bytes)
 
         # `weblogs run` builds after each commit: its batches land one at a time.
         landing = Landing(bronze, overlap=bronze.lands_in_background and after_batch is None)
@@ -166,7 +163,7 @@ def ingest_offers(
                         flush()
                         if should_stop():
                             break
-                    batch.append(item)
+                    batch.append(bronze.keep(item))
                 else:
                     continue
                 break

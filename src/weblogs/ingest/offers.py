@@ -24,16 +24,25 @@ class Offer:
     site: str = DEFAULT_SITE
 
 
+# Bytes of one micro-batch unless the user says otherwise: where its lines are held in this
+# process until they land, and where the engine's executors read the files and this process
+# holds only a plan of them (weblogs.bronze.chunks), so that Spark's fixed cost per commit
+# (a job, a Delta commit, two statements) is paid once per gigabyte.
+BATCH_BYTES = 64 * 1024 * 1024
+PLANNED_BATCH_BYTES = 1024 * 1024 * 1024
+
+
 @dataclass(frozen=True)
 class Limits:
-    """Bounds of one micro-batch (like maxFilesPerTrigger / maxBytesPerTrigger)."""
+    """Bounds of one micro-batch (like maxFilesPerTrigger / maxBytesPerTrigger). Without
+    max_bytes, the bronze writer's own bound (weblogs.bronze.base.Bronze.batch_bytes)."""
 
     max_files: int = 1000
-    max_bytes: int = 64 * 1024 * 1024
+    max_bytes: int | None = None
     settle_seconds: float = 2.0
 
     def __post_init__(self) -> None:
-        if self.max_files < 1 or self.max_bytes < 1:
+        if self.max_files < 1 or (self.max_bytes is not None and self.max_bytes < 1):
             raise ValueError("micro-batch limits must be positive")
 
 

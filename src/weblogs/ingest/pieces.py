@@ -15,9 +15,11 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Protocol
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from weblogs.ingest.ledger import Ledger, LedgerEntry
 from weblogs.ingest.offers import Limits, Offer
@@ -25,20 +27,44 @@ from weblogs.ingest.stream import FileStream
 
 # The first line (or this many bytes of it) is a file's lookup key in the ledger.
 HEAD_BYTES = 64 * 1024
+# A piece is read into memory whole: at most this much, or a smaller micro-batch's bytes. A
+# larger batch takes several pieces of a file.
+PIECE_BYTES = 64 * 1024 * 1024
 
 
 @dataclass
 class Piece:
-    """New complete lines of one file, ready to land, and the ledger entry describing them."""
+    """New complete lines of one file, ready to land, and the ledger entry describing them;
+    with the bytes they were read from (content offsets start_offset..end_offset), from
+    which a writer whose engine reads the file itself plans what to read
+    (weblogs.bronze.chunks)."""
 
     entry: LedgerEntry
     texts: pa.StringArray
     encodings: pa.StringArray
     occurrences: np.ndarray
+    content: memoryview
 
     @property
     def size(self) -> int:
         return self.entry.end_offset - self.entry.start_offset
+
+    @property
+    def latin1_lines(self) -> int:
+        return int(pc.sum(pc.equal(self.encodings, "latin-1")).as_py() or 0)
+
+
+class Held(Protocol):
+    """What a micro-batch holds of a piece until it lands: the piece, or what the bronze
+    writer keeps of it (weblogs.bronze.base.Bronze.keep)."""
+
+    entry: LedgerEntry
+
+    @property
+    def size(self) -> int: ...
+
+    @property
+    def latin1_lines(self) -> int: ...
 
 
 def head_key(data: bytes) -> str:
@@ -109,11 +135,12 @@ def _skip_verified_prefix(
 def file_pieces(
     offer: Offer, ledger: Ledger, limits: Limits, now: float | None = None
 ) -> Iterator[Piece | LedgerEntry]:
-    """The new lines of one file as pieces of at most limits.max_bytes, then (if nothing
-    landed) one note saying why: duplicate, empty or unreadable. A file unchanged since the
-    ledger last saw it yields nothing and is not read, unless it was unreadable: its
-    permissions may have been fixed since. One read again that holds only what it landed
-    itself (touched, not changed) yields nothing either: it is no duplicate of itself.
+    """The new lines of one file as pieces of at most PIECE_BYTES (or limits.max_bytes, if
+    smaller), then (if nothing landed) one note saying why: duplicate, empty or unreadable.
+    A file unchanged since the ledger last saw it yields nothing and is not read, unless it
+    was unreadable: its permissions may have been fixed since. One read again that holds
+    only what it landed itself (touched, not changed) yields nothing either: it is no
+    duplicate of itself.
 
     Each piece is added to the ledger as it is planned, so a copy offered later in the same
     run is recognised before anything is committed. Notes are left to the caller to add.
@@ -155,21 +182,22 @@ def file_pieces(
         settled = settled or (stream.compressed and stream.damage is None)
         lines_before = prefix.lines_before + prefix.line_count if prefix else 0
         landed_any = False
+        piece_bytes = min(limits.max_bytes or PIECE_BYTES, PIECE_BYTES)
         while True:
-            available = stream.available(limits.max_bytes)
-            last_newline = stream.last_newline(limits.max_bytes)
-            at_end = available < limits.max_bytes
+            available = stream.available(piece_bytes)
+            last_newline = stream.last_newline(piece_bytes)
+            at_end = available < piece_bytes
             if last_newline >= 0:
                 size = last_newline + 1
             elif at_end and available and settled and stream.damage is None:
                 size = available  # a finished file's last line without a newline
             elif not at_end:
-                size = available  # a line longer than a batch: cut it, never drop it
+                size = available  # a line longer than a piece: cut it, never drop it
             else:
                 break
             start = stream.offset
             lines = stream.take_lines(size)
-            pending = stream.available(limits.max_bytes + 1)
+            pending = stream.available(piece_bytes + 1)
             more = pending > 0
             # Damaged (a truncated archive): nothing complete is left to land after this.
             stranded = stream.damage is not None and stream.last_newline(pending) < 0
@@ -190,12 +218,12 @@ def file_pieces(
             lines_before += len(lines.texts)
             ledger.add(entry)
             landed_any = True
-            yield Piece(entry, lines.texts, lines.encodings, lines.occurrences)
+            yield Piece(entry, *lines)
             if not more or stranded:
                 break
         if landed_any:
             return
-        tail = stream.available(limits.max_bytes)
+        tail = stream.available(piece_bytes)
         if stream.damage and not prefix:
             yield entry_for(
                 "unreadable", head_sha256=None, content_sha256=None, start_offset=0,

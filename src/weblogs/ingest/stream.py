@@ -24,6 +24,15 @@ def is_archive(path: Path) -> bool:
     return path.suffix.lower() in _OPENERS
 
 
+def open_content(path: Path, handle: BinaryIO | None = None) -> BinaryIO:
+    """A file's content for reading, through a decompressor for an archive: the file at
+    `path`, or the open `handle` of a file so named (one of an object store)."""
+    opener = _OPENERS.get(path.suffix.lower())
+    if opener:
+        return opener(path if handle is None else handle, "rb")
+    return open(path, "rb") if handle is None else handle
+
+
 class FileStream:
     """A file's content (decompressed), read forward, with its running SHA-256 and the lines
     read so far counted (see weblogs.ingest.occurrences).
@@ -34,9 +43,8 @@ class FileStream:
     """
 
     def __init__(self, path: Path) -> None:
-        opener = _OPENERS.get(path.suffix.lower())
-        self.compressed = opener is not None
-        self.handle: BinaryIO = opener(path, "rb") if opener else open(path, "rb")  # noqa: SIM115
+        self.compressed = is_archive(path)
+        self.handle = open_content(path)
         self.offset = 0
         self.hasher = hashlib.sha256()
         self.counts = LineCounts()
@@ -117,13 +125,15 @@ class FileStream:
 
     def take_lines(self, size: int) -> Lines:
         """Consume up to size bytes, starting at a line, as lines numbered among all the
-        identical lines read so far. A last line without a newline counts as a line."""
+        identical lines read so far. A last line without a newline counts as a line. The
+        bytes they were read from come along, as a view of the buffer (no copy)."""
         self._count_unfinished()
         start, end = self._consume(size)
         texts, encodings = decode_lines(split_lines(self.buffer, start, end))
         hashes = line_hashes(texts)
         self._make_room(len(hashes))
-        return Lines(texts, encodings, self.counts.number(hashes))
+        content = memoryview(self.buffer)[start:end]
+        return Lines(texts, encodings, self.counts.number(hashes), content)
 
     def _make_room(self, coming: int) -> None:
         """Size the line counts for the whole file from the distinct lines per byte read so
