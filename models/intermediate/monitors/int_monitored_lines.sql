@@ -11,13 +11,7 @@
 with
 
 staged_lines as (
-    select * from {{ ref('stg_apache_logs__lines') }}
-),
-
-judged_lines as (
-    -- The batch filter is a literal where the build state gives one: the engine then skips
-    -- the files of older batches (a join on the judged range read every stored line: 0.57 s
-    -- against 0.30 s for the monitors' query on 16M stored lines).
+    -- What the monitors read of a line.
     select
         ingest_batch_id,
         line_id,
@@ -25,6 +19,14 @@ judged_lines as (
         protocol,
         response_code,
         quarantine_reason
+    from {{ ref('stg_apache_logs__lines') }}
+),
+
+judged_lines as (
+    -- The batch filter is a literal where the build state gives one: the engine then skips
+    -- the files of older batches (a join on the judged range read every stored line: 0.57 s
+    -- against 0.30 s for the monitors' query on 16M stored lines).
+    select *
     from staged_lines
     {% if judged_after is none %}
         where ingest_batch_id = (select max(latest.ingest_batch_id) from staged_lines as latest)
@@ -33,11 +35,4 @@ judged_lines as (
     {% endif %}
 )
 
-select
-    ingest_batch_id,
-    line_id,
-    http_method,
-    protocol,
-    response_code,
-    quarantine_reason
-from judged_lines
+select * from judged_lines
