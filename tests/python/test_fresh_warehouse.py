@@ -105,7 +105,7 @@ def test_a_build_before_anything_landed_builds_empty_tables(
 
 @pytest.mark.e2e
 def test_dbt_build_empty_passes_on_a_fresh_warehouse_and_on_one_with_data(
-    project: Project, tmp_path: Path
+    project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fresh = project.dbt("build", "--empty")
     assert re.search(r"ERROR=0 SKIP=0 ", done_line(fresh.stdout)), fresh.stdout
@@ -116,6 +116,8 @@ def test_dbt_build_empty_passes_on_a_fresh_warehouse_and_on_one_with_data(
     merged = count(project, "weblogs.int_access_requests_deduplicated")
     assert merged > 0
 
+    # On a warehouse with data --empty is refused unless asked for (test_empty_build.py).
+    monkeypatch.setenv("WEBLOGS_ALLOW_EMPTY", "1")
     with_data = project.dbt("build", "--empty", "--vars", LOW_COVERAGE)
     assert re.search(r"ERROR=0 SKIP=0 ", done_line(with_data.stdout)), with_data.stdout
     assert "schema drift" not in with_data.stdout
@@ -125,6 +127,7 @@ def test_dbt_build_empty_passes_on_a_fresh_warehouse_and_on_one_with_data(
     assert count(project, "weblogs.network_filter") > 0  # incremental: kept
     assert count(project, "weblogs.int_access_requests_deduplicated") == merged
     assert models_line(project).endswith("through batch 0 (1 batch(es) behind bronze)")
+    monkeypatch.delenv("WEBLOGS_ALLOW_EMPTY")
     project.dbt("build", "--vars", LOW_COVERAGE)
     assert count(project, "weblogs.requests_by_status") > 0
     assert models_line(project).endswith("through batch 1 (up to date)")
