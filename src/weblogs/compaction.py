@@ -104,23 +104,22 @@ class WarehouseTables:
         del schemas
         return [f"{schema}.{table}" for schema, table, _ in layout.delta_tables(self.warehouse)]
 
-    def row_count(self, schema: str, table: str) -> int | None:
+    def _table(self, schema: str, table: str):  # a DeltaTable, or None where there is none
         from deltalake import DeltaTable
         from deltalake.exceptions import TableNotFoundError
 
         try:
-            return DeltaTable(str(self.warehouse / schema / table)).count()
+            return DeltaTable(str(self.warehouse / schema / table))
         except TableNotFoundError:
             return None
 
-    def version(self, schema: str, table: str) -> int:
-        from deltalake import DeltaTable
-        from deltalake.exceptions import TableNotFoundError
+    def row_count(self, schema: str, table: str) -> int | None:
+        found = self._table(schema, table)
+        return None if found is None else found.count()
 
-        try:
-            return DeltaTable(str(self.warehouse / schema / table)).version()
-        except TableNotFoundError:
-            return -1
+    def version(self, schema: str, table: str) -> int:
+        found = self._table(schema, table)
+        return -1 if found is None else found.version()
 
     def compact(self, tables: list[str], *, retain_hours: float) -> list[TableCompaction]:
         return compact_warehouse(
