@@ -1,8 +1,9 @@
 """`weblogs run`: the same ingest-then-build path under three triggers.
 
 Batch is a stream with a long trigger. Each cycle lands the new lines of the landing folder
-in bounded micro-batches and builds the models after each one; the trigger only decides
-when a cycle starts: once (available-now: drain the backlog, then exit), every N seconds,
+in bounded micro-batches, then builds the models once through the last of them (a long
+backlog in slices of lines, weblogs.cli.builds); the trigger only decides when a cycle
+starts: once (available-now: drain the backlog, then exit), every N seconds,
 or when files arrive. The checkpoint is the ingest ledger (see weblogs.ingest) plus the
 batch the models were last built through (weblogs.build.state), so a restart resumes where
 the last run stopped.
@@ -97,7 +98,9 @@ class Runner:
     def __post_init__(self) -> None:
         self.bronze = self.bronze or DeltaBronze(self.warehouse, self.raw_schema)
 
-    def _build_through(self, batch_id: int) -> bool:
+    def _build_through(self, batch_id: int, landed: tuple[int, ...] = ()) -> bool:
+        """Build through `batch_id`; `landed` are the batches this cycle added (compaction
+        runs after every `compact_every`-th batch)."""
         reason = self.nothing_new()
         if reason:
             self.say(reason)
@@ -113,7 +116,8 @@ class Runner:
         else:
             self.report.failed_builds += 1
             self.say(f"build after batch {batch_id} failed; the next cycle builds again")
-        if self.compact and self.compact_every and batch_id % self.compact_every == 0:
+        compacts = self.compact is not None and self.compact_every > 0
+        if compacts and any(n % self.compact_every == 0 for n in landed or (batch_id,)):
             self.compact()
         return ok
 
@@ -126,7 +130,10 @@ class Runner:
             self._build_through(committed)
 
     def cycle(self) -> IngestResult:
-        """Land everything new in the landing folder, micro-batch by micro-batch."""
+        """Land everything new in the landing folder, micro-batch by micro-batch, then build
+        once. A build after every 64 MB micro-batch made a cold `weblogs run` of 4M lines
+        in one file 3.4 times as long as `weblogs ingest` then `weblogs build`: each of the
+        seven builds paid dbt's start and the data tests again."""
         self.report.cycles += 1
         with self.hold():
             self.catch_up()
@@ -139,14 +146,18 @@ class Runner:
                 should_stop=self.stop,
                 bronze=self.bronze,
             )
-        self.report.lines += result.lines
-        if result.batches or result.duplicates or result.problems:
-            self.say(result.summary())
+            self.report.lines += result.lines
+            if result.batches or result.duplicates or result.problems:
+                self.say(result.summary())
+            if result.batches:
+                # Also when told to stop: the batches landed are built, as they were when a
+                # build followed each one (a second signal stops the build itself). Under
+                # the cycle's hold: the build writes the warehouse.
+                self._build_through(result.batches[-1], tuple(result.batches))
         return result
 
     def _after_batch(self, batch_id: int) -> None:
         self.report.batches.append(batch_id)
-        self._build_through(batch_id)
 
     def run_once(self) -> RunReport:
         if not self.stop():

@@ -378,3 +378,29 @@ def test_watch_does_not_wait_for_a_steady_writer_to_pause(tmp_path: Path) -> Non
     assert ended and not watching.is_alive(), "the second cycle did not end in 120 s"
     assert not gave_up.is_set(), "the watch waited for the writer to pause"
     assert runner.report.cycles == 2 and runner.report.lines > 0
+
+
+def test_a_cycle_builds_once_through_all_its_micro_batches(tmp_path: Path) -> None:
+    """A backlog landed in several micro-batches is built once, through the last of them,
+    and compaction still follows every `compact_every`-th batch landed."""
+    from weblogs.build.state import built_through
+    from weblogs.runner import Runner
+
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    for index in range(5):
+        (landing / f"{index}.log").write_text("".join(f"f{index} l{n}\n" for n in range(10)))
+    builds: list[int] = []
+    compactions: list[int] = []
+    runner = Runner(
+        landing=landing, warehouse=tmp_path / "warehouse", raw_schema="weblogs_raw",
+        build=lambda: builds.append(len(runner.report.batches)) or True,
+        limits=Limits(max_files=1, settle_seconds=0), build_records_state=False,
+        compact_every=2, compact=lambda: compactions.append(len(runner.report.batches)),
+        say=lambda text: None,
+    )  # fmt: skip
+    report = runner.run_once()
+    assert report.batches == [1, 2, 3, 4, 5] and report.lines == 50
+    assert builds == [5] and report.builds == 1
+    assert built_through(tmp_path / "warehouse") == 5
+    assert compactions == [5]  # batches 2 and 4 were among those landed: once, after the build
