@@ -404,3 +404,35 @@ def test_a_cycle_builds_once_through_all_its_micro_batches(tmp_path: Path) -> No
     assert builds == [5] and report.builds == 1
     assert built_through(tmp_path / "warehouse") == 5
     assert compactions == [5]  # batches 2 and 4 were among those landed: once, after the build
+
+
+UNDECODABLE_REPLY_DIR = Path(__file__).resolve().parent / "undecodable_reply"
+
+
+@pytest.mark.e2e
+def test_a_build_survives_an_undecodable_engine_reply(
+    project: Project, tmp_path: Path
+) -> None:
+    """Fault injection (undecodable_reply/sitecustomize.py): the engine's reply to the tenth
+    configuration call of every process cannot be decoded, as in one lost CI build."""
+    landing = tmp_path / "landing"
+    write_log(landing / "first.log", 300, seed=31)
+    env = {
+        **project.env(),
+        "PYTHONPATH": str(UNDECODABLE_REPLY_DIR),
+        "WEBLOGS_TEST_UNDECODABLE_CONFIG_REPLIES": "10",
+    }
+    command = [str(BIN_DIR / "weblogs"), "run", "--landing", str(landing),
+               "--settle-seconds", "0", "--vars", LOW_COVERAGE]  # fmt: skip
+    survived = subprocess.run(
+        command, cwd=project.workdir, env=env, capture_output=True, text=True, timeout=900
+    )
+    both = survived.stdout + survived.stderr
+    assert survived.returncode == 0, both
+    assert (
+        "weblogs: the engine's reply to a configuration call could not be decoded (DecodeError: "
+        "Error parsing message with type 'spark.connect.ConfigResponse'); sending the call "
+        "once more"
+    ) in survived.stderr
+    assert "Traceback" not in both
+

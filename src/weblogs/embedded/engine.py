@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
+import sys
 import threading
 import time
 from pathlib import Path
@@ -14,6 +16,10 @@ if TYPE_CHECKING:
 
 _lock = threading.Lock()
 _server = None
+# The process's shared session and the warehouse it was opened on.
+_shared: tuple[str, SparkSession] | None = None
+# How grpc reports a reply it could not decode (StatusCode.INTERNAL).
+UNDECODABLE_REPLY = "Exception deserializing response"
 # Room for a libc `struct sigaction` (152 bytes with glibc), read and written back whole.
 _SIGACTION_BYTES = 512
 
@@ -88,14 +94,100 @@ def session_conf(warehouse: Path) -> dict[str, str]:
 
 def spark_session(warehouse: Path, *, own: bool = False) -> SparkSession:
     """A Spark Connect session on the embedded server, with the warehouse catalog restored:
-    the process's shared one, or with `own` a new one that no other caller can stop."""
+    the process's shared one, or with `own` a new one that no other caller can stop.
+
+    The shared session is kept and handed out again as it is: pyspark's getOrCreate() sends
+    the builder's settings to the server on every call, and dbt-spark's cursor called it
+    before every statement (a thousand configuration calls in a +1% build)."""
+    global _shared
     from pyspark.sql import SparkSession
 
     from weblogs.embedded import catalog
 
+    with _lock:
+        shared = _shared
+    if not own and shared is not None and shared[0] == str(warehouse) and not shared[1].is_stopped:
+        return shared[1]
     builder = SparkSession.builder.remote(server_url())
     for key, value in session_conf(warehouse).items():
         builder = builder.config(key, value)
     spark = builder.create() if own else builder.getOrCreate()
+    retry_undecodable_config(spark)
     catalog.restore(spark, warehouse)
+    if not own:
+        with _lock:
+            _shared = (str(warehouse), spark)
     return spark
+
+
+def renew_session(warehouse: Path) -> None:
+    """End the shared session, so the next caller opens a new one with the catalog restored:
+    the engine removes a session left idle past its limit, and answers the next statement
+    naming it from a new, empty one."""
+    global _shared
+    with _lock:
+        shared, _shared = _shared, None
+    if shared is not None and not shared[1].is_stopped:
+        shared[1].stop()
+
+
+def idle_limit_seconds() -> float:
+    """How long the engine keeps a session nobody uses ($SAIL_SPARK__SESSION_TIMEOUT_SECS,
+    which server_url() sets to 30 days unless given)."""
+    try:
+        return float(os.environ.get("SAIL_SPARK__SESSION_TIMEOUT_SECS", "900"))
+    except ValueError:
+        return 900.0
+
+
+class UndecodableReplies(logging.Filter):
+    """grpc logs a reply it cannot decode with a traceback, then fails the call: the
+    traceback is kept out of the console and its last line kept for the one-line report of
+    the retry (retry_undecodable_config)."""
+
+    last = ""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.getMessage().startswith("Exception deserializing") and record.exc_info:
+            error = record.exc_info[1]
+            UndecodableReplies.last = f"{type(error).__name__}: {error}"
+            return False
+        return True
+
+
+def retry_undecodable_config(spark: SparkSession) -> None:
+    """Try a configuration call once more when the engine's reply could not be decoded.
+
+    One `weblogs run --watch` build in CI failed on "Exception deserializing message ...
+    DecodeError: Error parsing message with type 'spark.connect.ConfigResponse'": grpc could
+    not parse the bytes of the reply to a configuration call. pyspark 4.2 makes one such
+    call before every collect() (spark.sql.execution.pyspark.binaryAsBytes), and dbt-spark's
+    cursor made another before every statement, so it is the call a build makes most (84
+    in a build of a new warehouse, 2 threads). No report of the fault was found for Sail,
+    pyspark or grpc; 4 threads making such calls beside 2 running Python UDFs for two
+    minutes did not bring it back. A configuration call sets or reads settings, so sending
+    it again is safe: once, and said in one line on stderr."""
+    client = spark.client
+    if getattr(client, "weblogs_config_retry", False):
+        return
+    grpc_log = logging.getLogger("grpc._common")
+    if not any(isinstance(known, UndecodableReplies) for known in grpc_log.filters):
+        grpc_log.addFilter(UndecodableReplies())
+    config = client.config
+
+    def config_once_more(operation):  # a ConfigRequest.Operation
+        try:
+            return config(operation)
+        except Exception as error:
+            if UNDECODABLE_REPLY not in str(error):
+                raise
+            print(
+                "weblogs: the engine's reply to a configuration call could not be decoded "
+                f"({UndecodableReplies.last or 'no detail'}); sending the call once more",
+                file=sys.stderr,
+                flush=True,
+            )
+            return config(operation)
+
+    client.config = config_once_more
+    client.weblogs_config_retry = True
