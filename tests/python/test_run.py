@@ -410,7 +410,7 @@ UNDECODABLE_REPLY_DIR = Path(__file__).resolve().parent / "undecodable_reply"
 
 
 @pytest.mark.e2e
-def test_a_build_survives_an_undecodable_engine_reply(
+def test_a_build_survives_an_undecodable_engine_reply_and_says_why_when_it_cannot(
     project: Project, tmp_path: Path
 ) -> None:
     """Fault injection (undecodable_reply/sitecustomize.py): the engine's reply to the tenth
@@ -436,3 +436,14 @@ def test_a_build_survives_an_undecodable_engine_reply(
     ) in survived.stderr
     assert "Traceback" not in both
 
+    # Twice in a row: the call sent again fails too, and so does the build, saying why.
+    write_log(landing / "second.log", 300, seed=32)
+    env["WEBLOGS_TEST_UNDECODABLE_CONFIG_REPLIES"] = "10x2"
+    failed = subprocess.run(
+        command, cwd=project.workdir, env=env, capture_output=True, text=True, timeout=900
+    )
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    said = [line for line in failed.stdout.splitlines() if line.startswith("dbt build failed: ")]
+    assert len(said) == 1 and "Exception deserializing response" in said[0], failed.stdout
+    assert "build after batch 2 failed; the next cycle builds again" in failed.stdout
+    assert "Traceback" not in failed.stdout + failed.stderr

@@ -17,12 +17,13 @@ import contextlib
 import importlib
 import json
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from weblogs.cli.dbt import call_dbt, dbt_environment, stop_child, target_arguments
+from weblogs.cli.dbt import call_dbt, dbt_environment, first_line, stop_child, target_arguments
 from weblogs.cli.process import leave
 from weblogs.embedded import engine
 from weblogs.errors import UsageError
@@ -31,6 +32,8 @@ from weblogs.targets import Target
 
 WARM_UP = "--warm-up"
 CHECK = "--check"
+# A failed build's one-line reason is cut here (dbt's messages can hold a whole query).
+MAX_ERROR_CHARACTERS = 400
 
 
 def start(target: Target, warehouse: Path) -> subprocess.Popen:
@@ -59,10 +62,23 @@ def build_in(child: subprocess.Popen, args: list[str]) -> int:
     except BrokenPipeError:
         pass  # it ended before its build was asked for; its exit status says so
     try:
-        return child.wait()
+        status = child.wait()
     except KeyboardInterrupt:
         stop_child(child)
         raise
+    if status < 0:
+        # Killed (out of memory, a signal from outside): it could say nothing itself.
+        print(f"dbt failed: its process was ended by {signal_name(-status)}", flush=True)
+    elif status not in (0, 1, 2, 130):
+        print(f"dbt failed: its process ended with exit status {status}", flush=True)
+    return status
+
+
+def signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
 
 
 def dbt_argv(command: str, args: list[str], target: Target) -> list[str]:
@@ -149,6 +165,24 @@ class SpareChild:
             stop_child(child)
 
 
+def first_error(result) -> str:  # dbt's dbtRunnerResult
+    """The first error of a failed dbt invocation in one line: the first node that erred or
+    failed, with dbt's message, else the exception that ended it. dbt prints them in its
+    summary, several lines each, among a build's hundred; a run of many cycles says this
+    one beside its own line on the failed build."""
+    from dbt.artifacts.schemas.results import RunStatus, TestStatus
+
+    failed = (RunStatus.Error, TestStatus.Error, TestStatus.Fail)
+    for node_result in getattr(result.result, "results", None) or ():
+        if node_result.status in failed:
+            node = node_result.node
+            message = " ".join(str(node_result.message or node_result.status).split())
+            return f"{node.resource_type} {node.name}: {message}"[:MAX_ERROR_CHARACTERS]
+    if result.exception is not None:
+        return first_line(result.exception)[:MAX_ERROR_CHARACTERS]
+    return "dbt reported no error (see its output above)"
+
+
 def warm_up() -> None:
     """What every build on the embedded engine does first: import dbt, the adapter and
     Spark Connect's client, and start the engine. The session is opened when the build
@@ -177,12 +211,20 @@ def main(argv: list[str]) -> int:
         order = json.loads(line)
         os.environ.clear()
         os.environ.update(order["environ"])
-        return 0 if call_dbt(order["args"]).success else 1
+        result = call_dbt(order["args"])
+        if result.success:
+            return 0
+        print(f"dbt {order['args'][0]} failed: {first_error(result)}", flush=True)
+        return 1
     except KeyboardInterrupt:
         return 130
     except UsageError as error:
         print(f"weblogs: {error}", file=sys.stderr)
         return 2
+    except Exception as error:
+        # Whatever ended the build before dbt could report it, in one line.
+        print(f"dbt failed: {type(error).__name__}: {first_line(error)}", flush=True)
+        return 1
 
 
 if __name__ == "__main__":
