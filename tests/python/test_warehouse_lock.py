@@ -6,6 +6,7 @@ waiting for it."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from conftest import BIN_DIR, Project
+from weblogs.cli.commands.run import TEST_ONLY_RELEASE_ENV
 from weblogs.file_lock import holder
 from weblogs.generate import write_log
 
@@ -133,21 +135,32 @@ def test_a_plain_dbt_build_beside_weblogs_run_watch_runs_between_its_cycles(
 ) -> None:
     """`weblogs run --watch` holds the writer lock while a cycle lands and builds, not while
     it waits for files: a `dbt build` started during a cycle waits for that cycle, then runs
-    while the watch goes on."""
+    while the watch goes on.
+
+    Each step waits on an event, not the clock: the cycle keeps the lock after its build
+    until a file appears (the test-only pause of `weblogs run`), and the file is written
+    once dbt says that it waits for the lock."""
     landing = project.workdir / "landing"
     write_log(landing / "default" / "access.log", 3_000, seed=22)
+    release = project.workdir / "release-the-cycle"
     watch = launch(
         project, "weblogs", "run", "--watch", "--settle-seconds", "0",
         "--max-bytes-per-batch", "150kB", "--vars", BUILD_VARS,
-        output=project.workdir / "watch",
+        output=project.workdir / "watch", **{TEST_ONLY_RELEASE_ENV: str(release)},
     )  # fmt: skip
     try:
         until(
-            "the watch's first cycle builds its first batch",
-            lambda: "built through batch 1 " in text(project.workdir / "watch", ".out"),
+            "the watch holds the warehouse",
+            lambda: holder(project.warehouse).startswith(f"weblogs run (pid {watch.pid}) since "),
             watch,
         )
         dbt = launch(project, "dbt", "build", "--vars", BUILD_VARS, output=project.workdir / "dbt")
+        until(
+            "dbt waits for the watch's cycle",
+            lambda: "; waiting until it is free" in text(project.workdir / "dbt", ".err"),
+            dbt,
+        )
+        release.touch()
         assert ended(dbt) == 0, text(project.workdir / "dbt", ".out")[-3000:]
         assert watch.poll() is None, "dbt built while the watch went on"
         waited = text(project.workdir / "dbt", ".err").splitlines()[0]
@@ -155,8 +168,19 @@ def test_a_plain_dbt_build_beside_weblogs_run_watch_runs_between_its_cycles(
             f"dbt build: the warehouse {project.warehouse} is held by weblogs run (pid "
             f"{watch.pid}) since "
         )
+        # The cycle landed several micro-batches and built once, through the last of them.
+        watched = text(project.workdir / "watch", ".out")
+        landed = re.search(r"^batches 1-(\d+): 3,000 lines from 1 file", watched, re.MULTILINE)
+        assert landed, watched
+        batches = int(landed[1])
+        assert watched.count("built through batch ") == 1, watched
+        assert f"built through batch {batches} in " in watched, watched
         # Between cycles it says that it waits (it printed nothing there before).
-        assert f"waiting for files in {landing}" in text(project.workdir / "watch", ".out")
+        until(
+            "the watch waits for files",
+            lambda: f"waiting for files in {landing}" in text(project.workdir / "watch", ".out"),
+            watch,
+        )
     finally:
         if watch.poll() is None:
             os.killpg(watch.pid, signal.SIGTERM)

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import os
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
 
 from weblogs.cli.builds import build_in_slices
 from weblogs.cli.dbt import nothing_to_build
@@ -12,6 +16,12 @@ from weblogs.compaction import compact_warehouse
 from weblogs.errors import UsageError
 from weblogs.file_lock import hold_between_cycles
 from weblogs.runner import Runner, StopFlag
+
+# For tests only, never a setting: set to a file's path, each cycle of `weblogs run` keeps
+# the warehouse's writer lock after its build until that file exists (or the run is told to
+# stop), so that a test can start another writer while the lock is surely held, and let the
+# cycle go when that writer is seen waiting (tests/python/test_warehouse_lock.py).
+TEST_ONLY_RELEASE_ENV = "WEBLOGS_TEST_ONLY_CYCLE_HOLDS_LOCK_UNTIL_FILE"
 
 
 def run(options: argparse.Namespace) -> int:
@@ -70,7 +80,8 @@ def run_landing(scope: Scope, options: RunOptions, command: str) -> int:
     )
     # One run per warehouse for as long as it runs; the writer lock only during its cycles.
     holding = hold_between_cycles(scope.warehouse, command, wait=options.wait)
-    with holding as runner.hold, stop.installed():
+    with holding as hold_cycle, stop.installed():
+        runner.hold = released_on_file(hold_cycle, stop)
         try:
             if trigger.every_seconds is not None:
                 spare.start()
@@ -88,3 +99,23 @@ def run_landing(scope: Scope, options: RunOptions, command: str) -> int:
         + (f", {report.failed_builds} failed" if report.failed_builds else "")
     )
     return 1 if report.failed_builds else 0
+
+
+def released_on_file(
+    hold_cycle: Callable[[], AbstractContextManager[None]], stop: StopFlag
+) -> Callable[[], AbstractContextManager[None]]:
+    """A cycle's hold, kept past its end until the file named in $TEST_ONLY_RELEASE_ENV
+    exists, when set (tests only)."""
+    release = os.environ.get(TEST_ONLY_RELEASE_ENV, "")
+    if not release:
+        return hold_cycle
+
+    @contextmanager
+    def held() -> Iterator[None]:
+        with hold_cycle():
+            yield
+            print(f"cycle done; holding the warehouse until {release} exists", flush=True)
+            while not Path(release).exists() and not stop.event.wait(0.05):
+                pass
+
+    return held
