@@ -12,7 +12,8 @@ Counts are checked, and a disagreement stops the benchmark: the peers that apply
 project's rules keep exactly the pipeline's rows; the lab's code keeps the pipeline's rows
 less those only the pipeline keeps plus those only the lab keeps, as weblogs_bench.accounting
 counts them line by line; each later variant adds exactly the rows its increments hold; the
-pipeline keeps the same rows on every engine; and an `ingest` run lands every line.
+pipeline keeps the same rows on every engine, and as a backlog drained by `weblogs run` as
+after `ingest` then `build`; and an `ingest` or `backlog` run lands every line.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from weblogs_bench.accounting import Accounting, account
 from weblogs_bench.inputs import Inputs
 from weblogs_bench.measure import EngineProcesses, Run, measured, settle
 from weblogs_bench.peers import access_log_pattern
-from weblogs_bench.pipeline import BUILD, Pipeline, build_slices, landed_lines
+from weblogs_bench.pipeline import BUILD, Pipeline, build_slices, landed_lines, run_builds
 from weblogs_bench.spark_target import EMBEDDED, SPARK_WORKERS, LabCluster, SparkServer
 from weblogs_bench.variants import (
     BASELINE,
@@ -148,14 +149,14 @@ class Bench:
                     settle(self.settings.settle_seconds)
                     run, rows = self.peer(variant, size_dir / f"{variant}.parquet", source)
                     report(variant, size.lines, rows, combined([run]))
-                if {"cold", "ingest"} & set(variants):
+                if {"cold", "backlog", "ingest"} & set(variants):
                     self.run_pipeline(size, source, size_dir, report, Pipeline(
                         size_dir / "pipeline", self.env()))  # fmt: skip
                 continue
             if BASELINE in variants:
                 run, rows = self.lab_on_spark(engine, source, size_dir)
                 report(BASELINE, size.lines, rows, combined([run]), **engine_detail([run]))
-            if {"cold", "ingest"} & set(variants):
+            if {"cold", "backlog", "ingest"} & set(variants):
                 self.run_on_spark(engine, size, source, size_dir, report)
         check_counts(results, self.accounting.get(size))
         shutil.rmtree(size_dir, ignore_errors=True)
@@ -192,19 +193,25 @@ class Bench:
 
     def run_pipeline(self, size: Size, source: Path, size_dir: Path, report, pipeline) -> None:
         variants = self.settings.variants
+        if "cold" in variants:
+            settle(self.settings.settle_seconds)
+            ingest, build, stamp = pipeline.ingest_and_build(source)
+            report(
+                "cold", size.lines, pipeline.network_filter_rows(), combined([ingest, build]),
+                ingest_seconds=ingest.seconds, build_seconds=build.seconds,
+                ingest_peak_rss_bytes=ingest.peak_rss_bytes,
+                build_peak_rss_bytes=build.peak_rss_bytes,
+                build_slices=build_slices(build.stdout),
+                stages=pipeline.stage_seconds(build, stamp), **engine_detail([ingest, build]),
+                ingest_engine=engine_detail([ingest]),
+            )  # fmt: skip
+        if "backlog" in variants and pipeline.engine_processes is None:
+            # `weblogs run` is timed on the embedded engine only (as `watch` is).
+            self.run_backlog(size, source, size_dir, report)
         if "cold" not in variants:
-            self.run_ingests(size, source, pipeline, report)
+            if "ingest" in variants:
+                self.run_ingests(size, source, pipeline, report)
             return
-        settle(self.settings.settle_seconds)
-        ingest, build, stamp = pipeline.ingest_and_build(source)
-        report(
-            "cold", size.lines, pipeline.network_filter_rows(), combined([ingest, build]),
-            ingest_seconds=ingest.seconds, build_seconds=build.seconds,
-            ingest_peak_rss_bytes=ingest.peak_rss_bytes,
-            build_peak_rss_bytes=build.peak_rss_bytes, build_slices=build_slices(build.stdout),
-            stages=pipeline.stage_seconds(build, stamp), **engine_detail([ingest, build]),
-            ingest_engine=engine_detail([ingest]),
-        )  # fmt: skip
         numbers = itertools.count(1)
         if "warm" in variants:
             increments, added = self.increments(size, numbers, self.settings.repeats)
@@ -250,6 +257,22 @@ class Bench:
 
         if "ingest" in variants:
             self.run_ingests(size, source, pipeline, report)
+
+    def run_backlog(self, size: Size, source: Path, size_dir: Path, report) -> None:
+        """Cold as a stream: `weblogs run --once` drains the base from a landing folder into
+        a warehouse of its own, landing it in micro-batches, then building once (in slices of
+        lines when the backlog is long)."""
+        settle(self.settings.settle_seconds)
+        backlog = Pipeline(size_dir / "backlog", self.env())
+        run = backlog.drain(source)
+        landed = landed_lines(run.stdout)
+        if landed != size.lines:
+            raise BenchError(f"the backlog run landed {landed:,} lines of {size.lines:,}")
+        report(
+            "backlog", size.lines, backlog.network_filter_rows(), combined([run]),
+            builds=run_builds(run.stdout), build_slices=build_slices(run.stdout),
+            **engine_detail([run]),
+        )  # fmt: skip
 
     def run_ingests(self, size: Size, source: Path, pipeline: Pipeline, report) -> None:
         """`weblogs ingest` of the base alone, --repeats times, each into a raw schema of
@@ -308,7 +331,9 @@ def check_engine_counts(results: Sequence[Result], accounting: Accounting | None
     """The rows each variant of one engine keeps must be the ones it should."""
     found = {result.variant: result for result in results}
     same = {
-        name: found[name].network_filter_rows for name in (*SAME_RULES, "cold") if name in found
+        name: found[name].network_filter_rows
+        for name in (*SAME_RULES, "cold", "backlog")
+        if name in found
     }
     if len(set(same.values())) > 1:
         raise BenchError(f"network_filter row counts disagree: {same}")

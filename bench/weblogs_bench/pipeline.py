@@ -1,6 +1,8 @@
 """The pipeline's variants, run as a user runs them, each command a process tree of its own:
 
 - ``cold``: ``weblogs ingest BASE`` then ``weblogs build`` into a new warehouse;
+- ``backlog``: ``weblogs run --once`` over a landing folder holding BASE, into a warehouse
+  of its own: cold as a stream drains its backlog (micro-batches, then one build);
 - ``ingest``: ``weblogs ingest BASE`` alone, into a new raw schema, repeated (the median
   reported);
 - ``warm``: then ``weblogs ingest`` of 1% new lines and ``weblogs build`` again (repeated
@@ -19,6 +21,7 @@ import itertools
 import json
 import os
 import re
+import shutil
 import sys
 import time
 from datetime import datetime
@@ -107,6 +110,17 @@ class Pipeline:
         ingest, stamp = self.weblogs("ingest", str(log)), self.results_stamp()
         return ingest, self.weblogs(*BUILD), stamp
 
+    def drain(self, source: Path) -> Run:
+        """`weblogs run --once` over a landing folder holding `source` (linked, not copied,
+        when it can be: the same bytes, put in place before the clock starts)."""
+        landing = self.run_dir / "landing"
+        landing.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(source, landing / source.name)
+        except OSError:  # another file system
+            shutil.copyfile(source, landing / source.name)
+        return self.weblogs("run", "--landing", str(landing), "--once", *DBT_VARS)
+
     def watch_cycle(self, landing: Path, increment: Path, reader: bool) -> tuple[Run, dict]:
         """Start `weblogs run --watch`, wait until it is idle, drop `increment` into the
         landing folder and time until the build through its batch is reported."""
@@ -145,6 +159,12 @@ def landed_lines(stdout: str) -> int:
     """Lines `weblogs ingest` says it landed ("batches 1-4: 1,000,000 lines from ...")."""
     found = re.search(r"^batch(?:es)? [\d-]+: ([\d,]+) lines", stdout, re.MULTILINE)
     return int(found.group(1).replace(",", "")) if found else 0
+
+
+def run_builds(stdout: str) -> int:
+    """How many builds `weblogs run` says it ran ("run: 1 cycle(s), 7 batch(es), ...")."""
+    found = re.search(r"^run: .*?(\d+) build\(s\)", stdout, re.MULTILINE)
+    return int(found.group(1)) if found else 0
 
 
 def build_slices(stdout: str) -> int:

@@ -75,7 +75,7 @@ def table(results: Sequence[Result]) -> str:
     by_size = {(r.engine, r.shape, r.size, r.variant): r for r in results}
     rows = []
     for result in results:
-        compared = result.variant in (*PEER_VARIANTS, "cold")
+        compared = result.variant in (*PEER_VARIANTS, "cold", "backlog")
         ratios = []
         for reference, engine in ((BASELINE, result.engine), ("duckdb", "embedded")):
             other = by_size.get((engine, result.shape, result.size, reference))

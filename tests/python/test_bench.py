@@ -87,6 +87,8 @@ def test_disagreeing_counts_stop_the_benchmark() -> None:
     harness.check_counts([result("regex", 800), result("duckdb", 800), result("cold", 800)], None)
     with pytest.raises(variants.BenchError, match="disagree"):
         harness.check_counts([result("regex", 800), result("pyspark-grammar", 799)], None)
+    with pytest.raises(variants.BenchError, match="disagree"):
+        harness.check_counts([result("cold", 800), result("backlog", 801)], None)
     with pytest.raises(variants.BenchError, match="warm run"):
         harness.check_counts([result("cold", 800), result("warm", 805, increment_rows=4)], None)
     with pytest.raises(variants.BenchError, match="noop run"):
@@ -456,6 +458,7 @@ def test_every_variant_runs_and_the_lab_rows_are_accounted_for(project: Project)
     assert counted["pipeline_rows"] == pipeline
     same_rules = [name for name in variants.SAME_RULES if name in rows]
     assert {rows[name]["network_filter_rows"] for name in same_rules} == {pipeline}
+    assert rows["backlog"]["network_filter_rows"] == pipeline
     explained = (
         pipeline - sum(counted["only_pipeline"].values()) + sum(counted["only_lab"].values())
     )
