@@ -98,7 +98,8 @@ def spark_session(warehouse: Path, *, own: bool = False) -> SparkSession:
 
     The shared session is kept and handed out again as it is: pyspark's getOrCreate() sends
     the builder's settings to the server on every call, and dbt-spark's cursor called it
-    before every statement (a thousand configuration calls in a +1% build)."""
+    before every statement (a thousand configuration calls in a +1% build). A stopped one is
+    replaced; the engine keeps an idle one for 30 days (server_url)."""
     global _shared
     from pyspark.sql import SparkSession
 
@@ -118,26 +119,6 @@ def spark_session(warehouse: Path, *, own: bool = False) -> SparkSession:
         with _lock:
             _shared = (str(warehouse), spark)
     return spark
-
-
-def renew_session(warehouse: Path) -> None:
-    """End the shared session, so the next caller opens a new one with the catalog restored:
-    the engine removes a session left idle past its limit, and answers the next statement
-    naming it from a new, empty one."""
-    global _shared
-    with _lock:
-        shared, _shared = _shared, None
-    if shared is not None and not shared[1].is_stopped:
-        shared[1].stop()
-
-
-def idle_limit_seconds() -> float:
-    """How long the engine keeps a session nobody uses ($SAIL_SPARK__SESSION_TIMEOUT_SECS,
-    which server_url() sets to 30 days unless given)."""
-    try:
-        return float(os.environ.get("SAIL_SPARK__SESSION_TIMEOUT_SECS", "900"))
-    except ValueError:
-        return 900.0
 
 
 class UndecodableReplies(logging.Filter):
