@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import signal
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -447,3 +448,16 @@ def test_a_build_survives_an_undecodable_engine_reply_and_says_why_when_it_canno
     assert len(said) == 1 and "Exception deserializing response" in said[0], failed.stdout
     assert "build after batch 2 failed; the next cycle builds again" in failed.stdout
     assert "Traceback" not in failed.stdout + failed.stderr
+
+
+def test_a_build_process_killed_from_outside_is_said_in_one_line(capsys) -> None:
+    """A dbt child ended by a signal (out of memory, a kill from outside) prints nothing
+    itself; the run says so beside its line on the failed build."""
+    from weblogs.cli.dbt_child import build_in
+
+    child = subprocess.Popen(
+        [sys.executable, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGKILL)"],
+        stdin=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert build_in(child, ["build"]) == -signal.SIGKILL
+    assert capsys.readouterr().out == "dbt failed: its process was ended by SIGKILL\n"
