@@ -11,6 +11,9 @@ the last run stopped.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import gc
 import re
 import signal
 import threading
@@ -21,6 +24,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pyarrow as pa
+
 from weblogs.bronze.delta import DeltaBronze
 from weblogs.build.state import built_through, record_built_through
 from weblogs.ingest.micro_batches import IngestResult, ingest_offers
@@ -28,6 +33,19 @@ from weblogs.ingest.offers import Limits, landing_offers
 
 # --watch waits for a burst of writes to end, at most this long after its first event.
 SETTLE_AT_MOST_SECONDS = 3.0
+
+
+def release_memory() -> None:
+    """Give the memory the cycle's ingest freed back to the system before its build: the
+    build runs in a child, and this process's idle heap adds to the peak of the two (after
+    a 2M-line backlog this process held 475 MiB while dbt built, 417 MiB with this)."""
+    gc.collect()
+    pa.default_memory_pool().release_unused()
+    libc_name = ctypes.util.find_library("c")
+    if libc_name:
+        libc = ctypes.CDLL(libc_name)
+        if hasattr(libc, "malloc_trim"):  # glibc only
+            libc.malloc_trim(0)
 
 
 def parse_duration(text: str) -> float:
@@ -106,6 +124,7 @@ class Runner:
             self.say(reason)
             return True
         started = time.monotonic()
+        release_memory()
         ok = self.build()
         self.report.builds += 1
         if ok:
