@@ -47,6 +47,7 @@ from adapter_suite_relations import (
     TestTableConstraintsDdlEnforcement,
     TestTableConstraintsRollback,
 )
+from adapter_suite_shared import shared_build  # noqa: F401  (a fixture)
 
 from conftest import Project
 from weblogs.spark import server as spark_server
@@ -105,6 +106,11 @@ def spark_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     assert spark_server.status(server.warehouse) is None
 
 
-@pytest.fixture(scope="class")
-def dbt_profile_target(spark_port: int) -> dict:
+@pytest.fixture(scope="module")
+def suite_target(spark_port: int) -> dict:
     return {"type": "spark_connect", "host": spark_server.HOST, "port": spark_port, "threads": 4}
+
+
+@pytest.fixture(scope="class")
+def dbt_profile_target(suite_target: dict) -> dict:
+    return dict(suite_target)
