@@ -13,7 +13,7 @@ subset is what this project changes on Spark, or what dbt-spark never runs on Ap
 
 dbt-spark's own macros and materializations on plain Apache Spark (arrays, casts, hashes,
 types, unit tests, --empty, show, ephemeral models, stored failures, ...) are left to the
-embedded engine's run of the whole selection (test_adapter_suite_sail.py) and to dbt-spark's
+embedded engine's run of the whole selection (test_adapter_suite_sail*.py) and to dbt-spark's
 CI, which runs them on Apache Spark. `make test` runs the classes in QUICK; `make adapter-suite`
 runs them all.
 """
