@@ -190,7 +190,7 @@ class TestUnitTestingTypes(BaseUnitTestingTypes):
         assert len(run_dbt(["run", "--select", "upstream_*"])) == len(cases)
         results = run_dbt(["test", "--select", "typed_*"], expect_pass=None)
         outcomes = {result.node.name: str(result.status) for result in results}
-        assert set(outcomes) == set(cases)
+        assert set(outcomes) == set(cases), outcomes
         failed = [cases[name] for name, status in outcomes.items() if status != "pass"]
         assert not failed, f"unit tests failed on {failed}"
 

@@ -246,7 +246,7 @@ class ContractTypesInOneRun(SessionCursorTypes):
             )
         results = run_dbt(["run", "-s", "path:models/wrong_type"], expect_pass=False)
         by_name = {result.node.name: result for result in results}
-        assert set(by_name) == set(expected)
+        assert set(by_name) == set(expected), sorted(by_name)
         self.assert_contracts_enforced(project, expected)
         for name, (sql_value, words) in expected.items():
             message = by_name[name].message or ""
@@ -265,8 +265,8 @@ class ContractTypesInOneRun(SessionCursorTypes):
         }
         results = run_dbt(["run", "-s", "path:models/right_type"], expect_pass=None)
         failed = {names[r.node.name]: r.message for r in results if r.status != "success"}
-        assert len(results) == len(names)
-        assert not failed
+        assert len(results) == len(names), [result.node.name for result in results]
+        assert not failed, f"contracts of the right type that failed: {failed}"
         self.assert_contracts_enforced(project, names)
 
 
