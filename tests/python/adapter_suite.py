@@ -20,9 +20,11 @@ marked by `engine_gap`, which names the gap: an expected failure on that engine.
 docs/targets.md lists them.
 
 A test module imports everything from here and from the selection modules, and defines
-`dbt_profile_target` for its engine, SUITE_ENGINE (the adapter type) and QUICK, the classes
-`make test` runs; the others are marked `adapter_full` (conftest.py) and run by
-`make adapter-suite`.
+`suite_target` (its engine's profile target, for the module) and `dbt_profile_target`,
+SUITE_ENGINE (the adapter type) and QUICK, the classes `make test` runs (on the embedded
+engine, every class); the others are marked `adapter_full` (conftest.py) and run by
+`make adapter-suite`. The classes that only build and compare share one project per module
+(adapter_suite_shared.py).
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ import os
 from collections.abc import Iterator
 
 import pytest
+from dbt.tests.adapter.basic.test_empty import BaseEmpty
+from dbt.tests.adapter.dbt_clone.test_dbt_clone import BaseClone
 from dbt.tests.fixtures.project import *  # noqa: F403  (dbt's project fixtures)
 
 # Not a test class, though pytest would collect it by its name.
@@ -57,6 +61,29 @@ def engine_gap(engine: str, gap: str) -> pytest.MarkDecorator:
     engine it is an expected failure, a strict one (conftest.py), so that a gap that closes
     is noticed."""
     return pytest.mark.engine_gap(engine=engine, gap=gap)
+
+
+# dbt's classes that read target/manifest.json or run_results.json: a clone's saved state,
+# --empty's results.
+READS_JSON_ARTIFACTS = (BaseClone, BaseEmpty)
+
+
+@pytest.fixture(scope="class", autouse=True)
+def json_artifacts(request: pytest.FixtureRequest) -> Iterator[None]:
+    """dbt without manifest.json and run_results.json, unless the class reads them: the
+    suite runs dbt about 250 times, and writing them took a seventh of its CPU time (28 s
+    against 24 s of CPU for three classes, busy). The partial-parse file that dbt's tests
+    read the manifest from is written either way."""
+    if request.cls is not None and issubclass(request.cls, READS_JSON_ARTIFACTS):
+        yield
+        return
+    before = os.environ.get("DBT_WRITE_JSON")
+    os.environ["DBT_WRITE_JSON"] = "false"
+    yield
+    if before is None:
+        del os.environ["DBT_WRITE_JSON"]
+    else:
+        os.environ["DBT_WRITE_JSON"] = before
 
 
 @pytest.fixture(scope="class")

@@ -14,6 +14,7 @@ from adapter_suite_files import (
     MACRO_ANSWERS_YML,
     SPLIT_PART_ANSWERS_SQL,
 )
+from adapter_suite_shared import SharedExpectedActual, SharedUtils
 from dbt.tests.adapter.utils.base_utils import BaseUtils
 from dbt.tests.adapter.utils.data_types.test_type_bigint import BaseTypeBigInt
 from dbt.tests.adapter.utils.data_types.test_type_boolean import BaseTypeBoolean
@@ -61,37 +62,48 @@ from dbt.tests.util import run_dbt
 from dbt_common.exceptions import CompilationError
 
 # --- Cross-database macros --------------------------------------------------------------
+# Built together, with the data types, in the module's shared project (adapter_suite_shared.py).
 
 
-class TestAnyValue(BaseAnyValue):
+class SharedArrays(SharedUtils, SharedExpectedActual):
+    def test_expected_actual(self, project, shared_build) -> None:
+        self.check_expected_actual(project, shared_build)
+
+
+class SharedTypes(SharedExpectedActual):
+    def test_check_types_assert_match(self, project, shared_build) -> None:
+        self.check_expected_actual(project, shared_build)
+
+
+class TestAnyValue(SharedUtils, BaseAnyValue):
     pass
 
 
-class TestArrayAppend(BaseArrayAppend):
+class TestArrayAppend(SharedArrays, BaseArrayAppend):
     pass
 
 
-class TestArrayConcat(BaseArrayConcat):
+class TestArrayConcat(SharedArrays, BaseArrayConcat):
     pass
 
 
-class TestArrayConstruct(BaseArrayConstruct):
+class TestArrayConstruct(SharedArrays, BaseArrayConstruct):
     pass
 
 
-class TestBoolOr(BaseBoolOr):
+class TestBoolOr(SharedUtils, BaseBoolOr):
     pass
 
 
-class TestCast(BaseCast):
+class TestCast(SharedUtils, BaseCast):
     pass
 
 
-class TestCastBoolToText(BaseCastBoolToText):
+class TestCastBoolToText(SharedUtils, BaseCastBoolToText):
     pass
 
 
-class TestConcat(BaseConcat):
+class TestConcat(SharedUtils, BaseConcat):
     pass
 
 
@@ -99,51 +111,60 @@ class TestCurrentTimestampNaive(BaseCurrentTimestampNaive):
     pass
 
 
-class TestDate(BaseDate):
+class TestDate(SharedUtils, BaseDate):
     pass
 
 
-class TestDateAdd(BaseDateAdd):
+class TestDateAdd(SharedUtils, BaseDateAdd):
     pass
 
 
-class TestDateSpine(BaseDateSpine):
+class TestDateSpine(SharedUtils, BaseDateSpine):
     pass
 
 
-class TestDateTrunc(BaseDateTrunc):
+class TestDateTrunc(SharedUtils, BaseDateTrunc):
     pass
 
 
-class TestEquals(BaseEquals):
+class TestEquals(SharedUtils, BaseEquals):
+    def test_equal_values(self, project, shared_build) -> None:
+        # dbt's nine cases: three equal, six not.
+        self.assert_built(shared_build)
+        for model, label, count in (
+            ("equal_values", "same", 3),
+            ("not_equal_values", "different", 6),
+        ):
+            relation = shared_build.relation(type(self), model)
+            sql = f"select count(*) from {relation} where expected = '{label}'"
+            assert project.run_sql(sql, fetch="one")[0] == count, model
+
+
+class TestEscapeSingleQuotes(SharedUtils, BaseEscapeSingleQuotesBackslash):
     pass
 
 
-class TestEscapeSingleQuotes(BaseEscapeSingleQuotesBackslash):
+class TestExcept(SharedUtils, BaseExcept):
     pass
 
 
-class TestExcept(BaseExcept):
+class TestHash(SharedUtils, BaseHash):
     pass
 
 
-class TestHash(BaseHash):
+class TestIntersect(SharedUtils, BaseIntersect):
     pass
 
 
-class TestIntersect(BaseIntersect):
+class TestLastDay(SharedUtils, BaseLastDay):
     pass
 
 
-class TestLastDay(BaseLastDay):
+class TestLength(SharedUtils, BaseLength):
     pass
 
 
-class TestLength(BaseLength):
-    pass
-
-
-class TestListagg(BaseListagg):
+class TestListagg(SharedUtils, BaseListagg):
     # Spark's listagg (collect_list, joined) takes no ORDER BY and no limit.
     @pytest.fixture(scope="class")
     def models(self) -> dict[str, str]:
@@ -153,27 +174,27 @@ class TestListagg(BaseListagg):
         }
 
 
-class TestPosition(BasePosition):
+class TestPosition(SharedUtils, BasePosition):
     pass
 
 
-class TestReplace(BaseReplace):
+class TestReplace(SharedUtils, BaseReplace):
     pass
 
 
-class TestRight(BaseRight):
+class TestRight(SharedUtils, BaseRight):
     pass
 
 
-class TestSafeCast(BaseSafeCast):
+class TestSafeCast(SharedUtils, BaseSafeCast):
     pass
 
 
-class TestSplitPart(BaseSplitPart):
+class TestSplitPart(SharedUtils, BaseSplitPart):
     pass
 
 
-class TestStringLiteral(BaseStringLiteral):
+class TestStringLiteral(SharedUtils, BaseStringLiteral):
     pass
 
 
@@ -194,45 +215,45 @@ class TestCurrentTimestamps(BaseCurrentTimestamps):
 # --- Data types -------------------------------------------------------------------------
 
 
-class TestTypeBigInt(BaseTypeBigInt):
+class TestTypeBigInt(SharedTypes, BaseTypeBigInt):
     pass
 
 
-class TestTypeFloat(BaseTypeFloat):
+class TestTypeFloat(SharedTypes, BaseTypeFloat):
     # A seed's number column loads as double; the model's float differs under EXCEPT.
     @pytest.fixture(scope="class")
     def seeds(self) -> dict[str, str]:
         return {"expected.csv": float_expected_csv, "expected.yml": FLOAT_SEED_TYPES_YML}
 
 
-class TestTypeInt(BaseTypeInt):
+class TestTypeInt(SharedTypes, BaseTypeInt):
     # A seed's integer column loads as bigint.
     @pytest.fixture(scope="class")
     def seeds(self) -> dict[str, str]:
         return {"expected.csv": int_expected_csv, "expected.yml": INT_SEED_TYPES_YML}
 
 
-class TestTypeNumeric(BaseTypeNumeric):
+class TestTypeNumeric(SharedTypes, BaseTypeNumeric):
     def numeric_fixture_type(self) -> str:
         return "decimal(28,6)"
 
 
-class TestTypeString(BaseTypeString):
+class TestTypeString(SharedTypes, BaseTypeString):
     pass
 
 
-class TestTypeTimestamp(BaseTypeTimestamp):
+class TestTypeTimestamp(SharedTypes, BaseTypeTimestamp):
     pass
 
 
-class TestTypeBoolean(BaseTypeBoolean):
+class TestTypeBoolean(SharedTypes, BaseTypeBoolean):
     pass
 
 
 # --- The project's own answers ----------------------------------------------------------
 
 
-class TestDateAndStringMacroAnswers(BaseUtils):
+class TestDateAndStringMacroAnswers(SharedUtils, BaseUtils):
     """dateadd in every datepart it takes (dates, month ends, leap days, negative intervals,
     sub-second parts, an interval from a column, null), last_day in every unit, split_part
     with negative, empty and missing parts and a two-character delimiter: each against its
@@ -250,10 +271,13 @@ class TestDateAndStringMacroAnswers(BaseUtils):
             "answers.yml": MACRO_ANSWERS_YML,
         }
 
-    def test_every_case_is_compared(self, project) -> None:
-        # Runs after test_build_assert_equal: the models hold one row per case.
+    def test_every_case_is_compared(self, project, shared_build) -> None:
+        # The models hold one row per case.
+        self.assert_built(shared_build)
         counts = {
-            name: project.run_sql(f"select count(*) from {project.test_schema}.{name}", "one")[0]
+            name: project.run_sql(
+                f"select count(*) from {shared_build.relation(type(self), name)}", "one"
+            )[0]
             for name in ("dateadd_answers", "last_day_answers", "split_part_answers")
         }
         assert counts == {"dateadd_answers": 13, "last_day_answers": 4, "split_part_answers": 8}

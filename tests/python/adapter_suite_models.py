@@ -4,6 +4,8 @@ says how)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from adapter_suite import NO_PARTITION_WRITES, engine_gap
 from adapter_suite_files import (
@@ -42,6 +44,7 @@ from dbt.tests.adapter.incremental.test_incremental_on_schema_change import (
 from dbt.tests.adapter.incremental.test_incremental_predicates import BaseIncrementalPredicates
 from dbt.tests.adapter.incremental.test_incremental_unique_id import BaseIncrementalUniqueKey
 from dbt.tests.adapter.simple_seed.test_seed import BaseTestEmptySeed, SeedConfigBase
+from dbt.tests.adapter.unit_testing import test_types as unit_types
 from dbt.tests.adapter.unit_testing.test_case_insensitivity import BaseUnitTestCaseInsensivity
 from dbt.tests.adapter.unit_testing.test_invalid_input import BaseUnitTestInvalidInput
 from dbt.tests.adapter.unit_testing.test_types import BaseUnitTestingTypes
@@ -158,6 +161,39 @@ class TestEmptySeed(BaseTestEmptySeed):
 
 
 class TestUnitTestingTypes(BaseUnitTestingTypes):
+    """Each type is a model, its upstream and its unit test of their own, all run at once:
+    dbt's own test rewrites one model per type and runs dbt twice for each."""
+
+    @pytest.fixture(scope="class")
+    def models(self) -> dict[str, str]:
+        return {}
+
+    def test_unit_test_data_type(self, project, data_types) -> None:
+        folder = Path(project.project_root) / "models" / "types"
+        folder.mkdir()
+        cases = {}
+        for index, (sql_value, yaml_value) in enumerate(data_types):
+            upstream, model = f"upstream_{index}", f"typed_{index}"
+            unit_test = unit_types.test_my_model_yml.format(yaml_value=yaml_value)
+            unit_test = unit_test.replace("my_upstream_model", upstream)
+            unit_test = unit_test.replace("test_my_model", f"test_{model}")
+            unit_test = unit_test.replace("model: my_model", f"model: {model}")
+            (folder / f"{upstream}.sql").write_text(
+                unit_types.my_upstream_model_sql.format(sql_value=sql_value)
+            )
+            (folder / f"{model}.sql").write_text(
+                unit_types.my_model_sql.replace("my_upstream_model", upstream)
+            )
+            (folder / f"{model}.yml").write_text(unit_test)
+            cases[f"test_{model}"] = sql_value
+        # The upstream tables first: a unit test takes its input's column types from them.
+        assert len(run_dbt(["run", "--select", "upstream_*"])) == len(cases)
+        results = run_dbt(["test", "--select", "typed_*"], expect_pass=None)
+        outcomes = {result.node.name: str(result.status) for result in results}
+        assert set(outcomes) == set(cases), outcomes
+        failed = [cases[name] for name, status in outcomes.items() if status != "pass"]
+        assert not failed, f"unit tests failed on {failed}"
+
     @pytest.fixture
     def data_types(self) -> list[list[str]]:
         # Spark SQL literals and how a unit test's YAML writes the same value.

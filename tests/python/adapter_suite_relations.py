@@ -4,6 +4,8 @@ for Spark (adapter_suite.py says how)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from adapter_suite import NO_SHALLOW_CLONE, NO_TABLE_COMMENTS, engine_gap
 from adapter_suite_files import (
@@ -39,6 +41,7 @@ from dbt.tests.adapter.store_test_failures_tests.test_store_test_failures import
 )
 from dbt.tests.util import (
     check_relations_equal,
+    get_manifest,
     relation_from_name,
     run_dbt,
     run_dbt_and_capture,
@@ -188,7 +191,86 @@ class SessionCursorTypes:
         ]
 
 
-class TestTableConstraintsColumnsEqual(SessionCursorTypes, BaseTableConstraintsColumnsEqual):
+def write_model(project, folder: str, name: str, sql: str, properties_yml: str) -> None:
+    """A model and its properties, in a folder of the test's project."""
+    path = Path(project.project_root) / "models" / folder
+    path.mkdir(parents=True, exist_ok=True)
+    (path / f"{name}.sql").write_text(sql)
+    (path / f"{name}.yml").write_text(properties_yml)
+
+
+class ContractTypesInOneRun(SessionCursorTypes):
+    """dbt's checks of a contract's data types with every type in one dbt run: dbt's own
+    tests rewrite one model per type and run dbt once for each (eight runs a test). Here each
+    type is a model of its own, each checked on its own result."""
+
+    def write_type_model(self, project, folder: str, index: int, sql_value: str, contract_type):
+        name = f"{folder}_{index}"
+        properties = constraints.model_data_type_schema_yml.replace("my_model_data_type", name)
+        write_model(
+            project,
+            folder,
+            name,
+            constraints.my_model_data_type_sql.format(sql_value=sql_value),
+            properties.format(data_type=contract_type),
+        )
+        return name
+
+    def assert_contracts_enforced(self, project, names) -> None:
+        manifest = get_manifest(project.project_root)
+        for name in names:
+            assert manifest.nodes[f"model.test.{name}"].config.contract.enforced is True, name
+
+    def test__constraints_wrong_column_data_types(
+        self, project, string_type, int_type, schema_string_type, schema_int_type, data_types
+    ) -> None:
+        expected = {}
+        for index, (sql_value, schema_data_type, error_data_type) in enumerate(data_types):
+            # The contract says int, or string for the int column itself.
+            int_column = schema_data_type.upper() == schema_int_type.upper()
+            name = self.write_type_model(
+                project,
+                "wrong_type",
+                index,
+                sql_value,
+                schema_string_type if int_column else schema_int_type,
+            )
+            expected[name] = (
+                sql_value,
+                [
+                    "wrong_data_type_column_name",
+                    error_data_type,
+                    string_type if int_column else int_type,
+                    "data type mismatch",
+                ],
+            )
+        results = run_dbt(["run", "-s", "path:models/wrong_type"], expect_pass=False)
+        by_name = {result.node.name: result for result in results}
+        assert set(by_name) == set(expected), sorted(by_name)
+        self.assert_contracts_enforced(project, expected)
+        for name, (sql_value, words) in expected.items():
+            message = by_name[name].message or ""
+            missing = [
+                word for word in words if word not in message and word.upper() not in message
+            ]
+            assert by_name[name].status == "error", sql_value
+            assert not missing, f"{sql_value}: {missing} not in {message}"
+
+    def test__constraints_correct_column_data_types(self, project, data_types) -> None:
+        names = {
+            self.write_type_model(project, "right_type", index, sql_value, schema_data_type): (
+                sql_value
+            )
+            for index, (sql_value, schema_data_type, _) in enumerate(data_types)
+        }
+        results = run_dbt(["run", "-s", "path:models/right_type"], expect_pass=None)
+        failed = {names[r.node.name]: r.message for r in results if r.status != "success"}
+        assert len(results) == len(names), [result.node.name for result in results]
+        assert not failed, f"contracts of the right type that failed: {failed}"
+        self.assert_contracts_enforced(project, names)
+
+
+class TestTableConstraintsColumnsEqual(ContractTypesInOneRun, BaseTableConstraintsColumnsEqual):
     @pytest.fixture(scope="class")
     def models(self) -> dict[str, str]:
         return {
@@ -198,7 +280,7 @@ class TestTableConstraintsColumnsEqual(SessionCursorTypes, BaseTableConstraintsC
         }
 
 
-class TestViewConstraintsColumnsEqual(SessionCursorTypes, BaseViewConstraintsColumnsEqual):
+class TestViewConstraintsColumnsEqual(ContractTypesInOneRun, BaseViewConstraintsColumnsEqual):
     @pytest.fixture(scope="class")
     def models(self) -> dict[str, str]:
         return {
@@ -209,7 +291,7 @@ class TestViewConstraintsColumnsEqual(SessionCursorTypes, BaseViewConstraintsCol
 
 
 class TestIncrementalConstraintsColumnsEqual(
-    SessionCursorTypes, BaseIncrementalConstraintsColumnsEqual
+    ContractTypesInOneRun, BaseIncrementalConstraintsColumnsEqual
 ):
     @pytest.fixture(scope="class")
     def models(self) -> dict[str, str]:

@@ -13,7 +13,7 @@ subset is what this project changes on Spark, or what dbt-spark never runs on Ap
 
 dbt-spark's own macros and materializations on plain Apache Spark (arrays, casts, hashes,
 types, unit tests, --empty, show, ephemeral models, stored failures, ...) are left to the
-embedded engine's run of the whole selection (test_adapter_suite_sail.py) and to dbt-spark's
+embedded engine's run of the whole selection (test_adapter_suite_sail*.py) and to dbt-spark's
 CI, which runs them on Apache Spark. `make test` runs the classes in QUICK; `make adapter-suite`
 runs them all.
 """
@@ -47,6 +47,7 @@ from adapter_suite_relations import (
     TestTableConstraintsDdlEnforcement,
     TestTableConstraintsRollback,
 )
+from adapter_suite_shared import shared_build  # noqa: F401  (a fixture)
 
 from conftest import Project
 from weblogs.spark import server as spark_server
@@ -105,6 +106,11 @@ def spark_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     assert spark_server.status(server.warehouse) is None
 
 
-@pytest.fixture(scope="class")
-def dbt_profile_target(spark_port: int) -> dict:
+@pytest.fixture(scope="module")
+def suite_target(spark_port: int) -> dict:
     return {"type": "spark_connect", "host": spark_server.HOST, "port": spark_port, "threads": 4}
+
+
+@pytest.fixture(scope="class")
+def dbt_profile_target(suite_target: dict) -> dict:
+    return dict(suite_target)
