@@ -8,17 +8,17 @@ import json
 import signal
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-# two_batches and templates are test_faults.py's fixtures, made this module's by the import.
+# two_batches is test_faults.py's fixture, made this module's by the import.
 from test_faults import (  # noqa: F401
     BUILD_VARS,
     KILLED_AT,
     STATE_RECORDS,
     copy_project,
-    templates,
     two_batches,
     warehouse_state,
 )
@@ -26,16 +26,59 @@ from test_faults import (  # noqa: F401
 from conftest import Project
 
 
-def build_killed_at(project: Project, boundary: str, steps: Path) -> int:
-    """`dbt build` killed (SIGKILL) at `boundary` (`-`: never); its exit status. `steps`
-    gets the boundaries it passed and the nodes that failed, the file beside it with the
-    suffix .out what dbt printed."""
-    with steps.with_suffix(".out").open("w") as output:
-        return subprocess.run(
-            [sys.executable, KILLED_AT, boundary, str(steps), "build", "--vars", BUILD_VARS],
-            cwd=project.workdir, env=project.env(), stdout=output, stderr=subprocess.STDOUT,
-            timeout=project.timeout,
-        ).returncode  # fmt: skip
+@dataclass
+class Run:
+    """One `dbt build` of build_killed_at.py: its exit status, the boundaries it passed
+    (and the nodes that failed), the end of what it printed."""
+
+    status: int
+    reached: list[str]
+    output: str
+
+
+def builds_killed_at(project: Project, runs: Path, boundaries: list[str]) -> list[Run]:
+    """`dbt build` killed (SIGKILL) at each of `boundaries` (`-`: never) in turn, each a
+    rerun after the one before; the runs, up to the first that did not end as asked."""
+    subprocess.run(
+        [sys.executable, KILLED_AT, str(runs), *boundaries, "--", "build", "--vars", BUILD_VARS],
+        cwd=project.workdir, env=project.env(), check=True,
+        timeout=project.timeout * len(boundaries),
+    )  # fmt: skip
+    done = []
+    for number in range(len(boundaries)):
+        if not (runs / f"{number}.status").exists():
+            break
+        done.append(
+            Run(
+                status=int((runs / f"{number}.status").read_text()),
+                reached=(runs / f"{number}.steps").read_text().splitlines(),
+                output=(runs / f"{number}.out").read_text()[-3000:],
+            )
+        )
+    return done
+
+
+@pytest.fixture(scope="module")
+def starts(
+    tmp_path_factory: pytest.TempPathFactory,
+    two_batches: tuple[Path, Path],  # noqa: F811 (the fixture imported above)
+) -> dict[str, tuple[Project, tuple[Project, Run] | None]]:
+    """Per kind of build, a warehouse to copy and kill builds in, and when there is one,
+    its uninterrupted build (to compare with). `create`: one batch ingested, nothing built
+    (a kill hits table creation). `merge`: that batch built and a second ingested (a kill
+    hits the merge into existing tables). The uninterrupted `create` build is the one that
+    makes the `merge` warehouse."""
+    first, second = two_batches
+    root = tmp_path_factory.mktemp("starts")
+    fresh = Project(warehouse=root / "create" / "warehouse", workdir=root / "create" / "work")
+    fresh.workdir.mkdir(parents=True)
+    fresh.weblogs("ingest", str(first))
+    built = copy_project(fresh, root / "create-built")
+    (run,) = builds_killed_at(built, root / "create-built" / "runs", ["-"])
+    assert run.status == 0, run.output
+    merging = copy_project(built, root / "merge")
+    merging.weblogs("ingest", str(second))
+    return {"create": (fresh, (built, run)), "merge": (merging, None)}
 
 
 def build_records(warehouse: Path) -> dict:
@@ -72,7 +115,7 @@ def writing_steps(project: Project) -> set[str]:
 @pytest.mark.e2e
 @pytest.mark.parametrize("template", ["create", "merge"])
 def test_a_build_killed_at_each_boundary_in_turn_reruns_to_an_uninterrupted_build(
-    tmp_path: Path, request: pytest.FixtureRequest, template: str
+    tmp_path: Path, starts: dict[str, tuple[Project, tuple[Project, Run] | None]], template: str
 ) -> None:
     """`dbt build` killed just after each step that writes, in order: each on-run-start hook,
     each function, seed and model once committed (dbt's second thread may be half-way
@@ -80,30 +123,31 @@ def test_a_build_killed_at_each_boundary_in_turn_reruns_to_an_uninterrupted_buil
     one before, which must get there with no node failing. The last, after the last hook,
     ends a run that has done every step: it must leave every table, view and build record
     as an uninterrupted build does, and the next build must run on it."""
-    warehouses: dict[str, Project] = request.getfixturevalue("templates")
-    reference = copy_project(warehouses[template], tmp_path / "reference")
-    steps = tmp_path / "uninterrupted.steps"
-    assert build_killed_at(reference, "-", steps) == 0
-    boundaries = steps.read_text().splitlines()
+    start, uninterrupted = starts[template]
+    if uninterrupted is None:
+        reference = copy_project(start, tmp_path / "reference")
+        (run,) = builds_killed_at(reference, tmp_path / "uninterrupted", ["-"])
+        assert run.status == 0, run.output
+    else:
+        reference, run = uninterrupted
+    boundaries = run.reached
     assert set(boundaries) == writing_steps(reference), "a boundary of every hook and writing node"
     assert len(boundaries) == len(set(boundaries))
     assert boundaries[-1].startswith("after weblogs.on-run-end."), boundaries
 
-    victim = copy_project(warehouses[template], tmp_path / "victim")
+    victim = copy_project(start, tmp_path / "victim")
     nothing_written = ephemeral_steps(reference)
     kills = [boundary for boundary in boundaries if boundary not in nothing_written]
-    for number, boundary in enumerate(kills):
-        steps = tmp_path / f"killed-{number}.steps"
-        status = build_killed_at(victim, boundary, steps)
-        reached = steps.read_text().splitlines()
-        output = steps.with_suffix(".out").read_text()[-3000:]
-        assert (status, reached[-1:]) == (-signal.SIGKILL, [boundary]), (
-            f"the rerun did not reach {boundary} (exit status {status}); it passed: {reached}"
-            f"\n{output}"
+    runs = builds_killed_at(victim, tmp_path / "killed", kills)
+    for boundary, run in zip(kills, runs, strict=False):
+        assert (run.status, run.reached[-1:]) == (-signal.SIGKILL, [boundary]), (
+            f"the rerun did not reach {boundary} (exit status {run.status}); it passed: "
+            f"{run.reached}\n{run.output}"
         )
-        assert not [line for line in reached if line.startswith("failed ")], output
+        assert not [line for line in run.reached if line.startswith("failed ")], run.output
+    assert len(runs) == len(kills)
     assert warehouse_state(victim.warehouse) == warehouse_state(reference.warehouse)
     assert build_records(victim.warehouse) == build_records(reference.warehouse)
-    after = tmp_path / "after.steps"
-    assert build_killed_at(victim, "-", after) == 0, after.with_suffix(".out").read_text()[-3000:]
+    (after,) = builds_killed_at(victim, tmp_path / "after", ["-"])
+    assert after.status == 0, after.output
     print(f"{template}: {len(kills)} kills, one after each step that writes")

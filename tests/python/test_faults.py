@@ -14,6 +14,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -122,35 +123,46 @@ def two_batches(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     )
 
 
+@dataclass
+class Templates:
+    """Warehouses to copy and kill builds in. `create`: one batch ingested, nothing built
+    (a kill hits table creation). `merge`: that batch built and a second ingested (a kill
+    hits the merge into existing tables). `built`: `create` after the uninterrupted build
+    that `merge` starts from, which took `create_seconds` from its first node to its end."""
+
+    create: Project
+    built: Project
+    create_seconds: float
+    merge: Project
+
+
 @pytest.fixture(scope="module")
 def templates(
     tmp_path_factory: pytest.TempPathFactory, two_batches: tuple[Path, Path]
-) -> dict[str, Project]:
-    """Warehouses to copy and kill builds in. `create`: one batch ingested, nothing built
-    (a kill hits table creation). `merge`: that batch built and a second ingested (a kill
-    hits the merge into existing tables)."""
+) -> Templates:
     first, second = two_batches
     root = tmp_path_factory.mktemp("templates")
     fresh = Project(warehouse=root / "create" / "warehouse", workdir=root / "create")
     fresh.workdir.mkdir(parents=True)
     fresh.weblogs("ingest", str(first))
-    merging = copy_project(fresh, root / "merge")
-    merging.dbt("build", "--vars", BUILD_VARS)
+    built = copy_project(fresh, root / "built")
+    create_seconds = node_phase_seconds(built)
+    merging = copy_project(built, root / "merge")
     merging.weblogs("ingest", str(second))
-    return {"create": fresh, "merge": merging}
+    return Templates(fresh, built, create_seconds, merging)
 
 
 @pytest.mark.e2e
 def test_sigkill_during_build_then_rerun_equals_an_uninterrupted_build(
-    tmp_path: Path, templates: dict[str, Project]
+    tmp_path: Path, templates: Templates
 ) -> None:
-    fresh, merging = templates["create"], templates["merge"]
-    expected = {}
-    durations = {}
-    for name, template in (("create", fresh), ("merge", merging)):
-        reference = copy_project(template, tmp_path / f"reference-{name}")
-        durations[name] = node_phase_seconds(reference)
-        expected[name] = warehouse_state(reference.warehouse)
+    fresh, merging = templates.create, templates.merge
+    # The uninterrupted builds to compare with: `create`'s is the template `merge` came from.
+    expected = {"create": warehouse_state(templates.built.warehouse)}
+    durations = {"create": templates.create_seconds}
+    reference = copy_project(merging, tmp_path / "reference-merge")
+    durations["merge"] = node_phase_seconds(reference)
+    expected["merge"] = warehouse_state(reference.warehouse)
 
     rng = random.Random(KILL_SEED)
     interrupted = 0
@@ -232,13 +244,11 @@ def test_read_only_warehouse_refuses_writes_clearly_and_still_answers_queries(
 
 @pytest.mark.e2e
 def test_full_warehouse_fails_clearly_leaves_no_partial_table_and_recovers(
-    tmp_path: Path, two_batches: tuple[Path, Path]
+    tmp_path: Path, templates: Templates
 ) -> None:
-    first, _ = two_batches
-    source = ingested(tmp_path, first)
-    reference = copy_project(source, tmp_path / "reference")
-    reference.dbt("build", "--vars", BUILD_VARS)
-    expected = warehouse_state(reference.warehouse)
+    # One batch ingested, and that warehouse after an uninterrupted build.
+    source = copy_project(templates.create, tmp_path / "source")
+    expected = warehouse_state(templates.built.warehouse)
     bronze_bytes = sum(
         path.stat().st_size for path in source.warehouse.rglob("*") if path.is_file()
     )

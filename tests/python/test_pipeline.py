@@ -38,14 +38,18 @@ def count(project: Project, table: str) -> int:
 
 
 def checksums(project: Project, tables: Sequence[str] = TABLES) -> dict[str, tuple[int, int]]:
-    """Row count and an order-independent hash of every row, per table."""
-    sums = {}
-    for table in tables:
-        row = scalar_rows(
-            project,
-            f"select count(*) as n, sum(xxhash64(to_json(struct(*)))) as h from {table}",
-        )[0]
-        sums[table] = (row["n"], row["h"])
+    """Row count and an order-independent hash of every row, per table. One query for all
+    the tables: each `weblogs sql` is a process of its own, and its start-up is the cost."""
+    rows = scalar_rows(
+        project,
+        " union all ".join(
+            f"select '{table}' as name, count(*) as n, sum(xxhash64(to_json(struct(*)))) as h"
+            f" from {table}"
+            for table in tables
+        ),
+    )
+    sums = {row["name"]: (row["n"], row["h"]) for row in rows}
+    assert sorted(sums) == sorted(tables) and len(rows) == len(tables), rows
     return sums
 
 
@@ -151,8 +155,8 @@ def test_pipeline_counts_idempotency_and_incrementality(project: Project, sample
 
     # Table folders are reused. A rebuild is a new version of its table: the files of the
     # version before stay for readers until compaction vacuums them, and then none is left
-    # that the current version does not use.
-    project.dbt("build")
+    # that the current version does not use. (The builds above made those versions.)
+    assert any(leftover_files(project.warehouse / "weblogs").values())
     project.weblogs("compact", "--retain-hours", "0")
     leftovers = leftover_files(project.warehouse / "weblogs")
     assert leftovers.keys() == first_tables
@@ -162,6 +166,10 @@ def test_pipeline_counts_idempotency_and_incrementality(project: Project, sample
     project.dbt("run", "--select", "network_filter")
     assert count(project, "weblogs.network_filter") == expected.network_filter
 
+    # The catalog's relations and columns are the project's, whatever the log: the generated
+    # one (never skipped) checks them.
+    if sample_log == SHARED_LOG:
+        return
     project.dbt("docs", "generate")
     catalog = json.loads((project.workdir / "target" / "catalog.json").read_text())
     assert {node.split(".")[-1] for node in catalog["nodes"]} >= {
