@@ -32,14 +32,12 @@ demo: setup
 	$(BIN)/weblogs demo
 
 # Everything CI runs: lint, then every test (unit, end to end, Apache Spark, browser, dbt's
-# adapter suite on the embedded engine) but the adapter suite's long classes on Apache Spark
-# (adapter_full, `make adapter-suite`), on TEST_WORKERS
-# processes, each taking whole test files so a file's shared build or Spark server starts once.
+# adapter suite on both engines), on TEST_WORKERS processes, each taking whole test files so a file's shared build or Spark server starts once.
 # Most tests wait on dbt and JVM start-up, so two workers fill two cores. The 25 slowest tests
 # are listed at the end, where the suite's time goes.
 TEST_WORKERS ?= 2
 test: lint
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=25 -m "not adapter_full"
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=25
 
 # ruff, ruff format, sqlfluff and dbt parse, as the pre-commit hooks run them.
 lint: dev
@@ -49,7 +47,7 @@ unit: dev
 	$(BIN)/python -m pytest -m "not e2e and not spark and not browser"
 
 e2e: dev
-	$(BIN)/python -m pytest -m "e2e and not adapter_full"
+	$(BIN)/python -m pytest -m e2e
 
 # The benchmark (docs/benchmark.md): the pipeline beside PySpark, DuckDB and a regex bound.
 # BENCH_SIZES=2000 for a quick look; the full run took 50 minutes on a busy 2-core machine.
@@ -59,11 +57,9 @@ bench: dev
 
 # The project on a local Apache Spark Connect server (JVM), compared with the embedded engine.
 spark: dev
-	$(BIN)/python -m pytest -m "spark and not adapter_full"
+	$(BIN)/python -m pytest -m spark
 
-# dbt's adapter suite, every class, on both engines (docs/targets.md): `make test` runs the
-# embedded engine's two files whole, and leaves out Spark's classes but one for their time
-# (22 min, busy, 2 cores).
+# dbt's adapter suite alone, on both engines (docs/targets.md); `make test` runs it too.
 adapter-suite: dev
 	$(BIN)/python -m pytest -n 2 --dist loadfile tests/python/test_adapter_suite_sail.py \
 		tests/python/test_adapter_suite_sail_relations.py tests/python/test_adapter_suite_spark.py

@@ -21,10 +21,8 @@ docs/targets.md lists them.
 
 A test module imports everything from here and from the selection modules, and defines
 `suite_target` (its engine's profile target, for the module) and `dbt_profile_target`,
-SUITE_ENGINE (the adapter type) and QUICK, the classes `make test` runs (on the embedded
-engine, every class); the others are marked `adapter_full` (conftest.py) and run by
-`make adapter-suite`. The classes that only build and compare share one project per module
-(adapter_suite_shared.py).
+and SUITE_ENGINE (the adapter type); `make test` runs every class. The classes that only
+build and compare share one project per module (adapter_suite_shared.py).
 """
 
 from __future__ import annotations

@@ -12,15 +12,6 @@ import pytest
 SUITE_ENGINE = "sail_delta"
 
 
-def every_test_class(namespace: dict) -> tuple[type, ...]:
-    """The test classes of a module, which `make test` runs whole on this engine (QUICK)."""
-    return tuple(
-        value
-        for name, value in namespace.items()
-        if name.startswith("Test") and isinstance(value, type)
-    )
-
-
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("suite-warehouse")

@@ -157,9 +157,7 @@ def project_copy(tmp_path: Path) -> Project:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """dbt's adapter suite (test_adapter_suite_*.py, adapter_suite.py): on a module's engine
     (SUITE_ENGINE) a class marked engine_gap for it is a strict expected failure, so a gap
-    that closes fails the run; a class not in the module's QUICK is marked adapter_full,
-    which `make test` leaves out for its time (docs/targets.md lists them). First, so that
-    `-m` selects on these marks."""
+    that closes fails the run. First, so that `-m` selects on these marks."""
     for item in items:
         engine = getattr(item.module, "SUITE_ENGINE", None)
         if engine is None:
@@ -168,5 +166,3 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             if mark.kwargs["engine"] == engine:
                 reason = f"{engine}: {mark.kwargs['gap']}"
                 item.add_marker(pytest.mark.xfail(reason=reason, strict=True))
-        if item.cls not in item.module.QUICK:
-            item.add_marker(pytest.mark.adapter_full)

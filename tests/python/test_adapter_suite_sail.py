@@ -12,10 +12,8 @@ from adapter_suite import SUITE_WARNINGS
 from adapter_suite_macros import *  # noqa: F403
 from adapter_suite_models import *  # noqa: F403
 from adapter_suite_sail import *  # noqa: F403
-from adapter_suite_sail import SUITE_ENGINE, every_test_class  # noqa: F401  (conftest.py)
+from adapter_suite_sail import SUITE_ENGINE  # noqa: F401  (conftest.py)
 from adapter_suite_shared import shared_build  # noqa: F401  (a fixture)
 
 # dbt runs in the test process, for minutes: with the end-to-end tests, out of `make unit`.
 pytestmark = [pytest.mark.e2e, SUITE_WARNINGS]
-
-QUICK = every_test_class(dict(globals()))

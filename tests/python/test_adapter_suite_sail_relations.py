@@ -10,7 +10,7 @@ from adapter_suite import *  # noqa: F403
 from adapter_suite import SUITE_WARNINGS
 from adapter_suite_relations import *  # noqa: F403
 from adapter_suite_sail import *  # noqa: F403
-from adapter_suite_sail import SUITE_ENGINE, every_test_class  # noqa: F401  (conftest.py)
+from adapter_suite_sail import SUITE_ENGINE  # noqa: F401  (conftest.py)
 from dbt.tests.adapter.dbt_clone import fixtures as clone_fixtures
 from dbt.tests.adapter.dbt_clone.test_dbt_clone import BaseCloneNotPossible
 from dbt.tests.util import run_dbt_and_capture
@@ -76,6 +76,3 @@ class TestGapsStopWithOneLine:
         # Nothing was created for them.
         tables = project.run_sql(f"show tables in {project.test_schema}", fetch="all")
         assert not {row[1] for row in tables} & set(expected)
-
-
-QUICK = every_test_class(dict(globals()))

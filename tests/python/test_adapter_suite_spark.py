@@ -14,8 +14,7 @@ subset is what this project changes on Spark, or what dbt-spark never runs on Ap
 dbt-spark's own macros and materializations on plain Apache Spark (arrays, casts, hashes,
 types, unit tests, --empty, show, ephemeral models, stored failures, ...) are left to the
 embedded engine's run of the whole selection (test_adapter_suite_sail*.py) and to dbt-spark's
-CI, which runs them on Apache Spark. `make test` runs the classes in QUICK; `make adapter-suite`
-runs them all.
+CI, which runs them on Apache Spark. `make test` runs every class of the file.
 """
 
 from __future__ import annotations
@@ -74,12 +73,6 @@ SELECTED = (
     TestTableConstraintsDdlEnforcement,
     TestTableConstraintsRollback,
 )
-
-
-# What `make test` runs: the exact answers of dateadd, last_day and split_part, the bug the
-# suite found first. On Spark the server's start and the JVM's first statements cost minutes
-# before any class; each further class adds about one more (busy two-core machine).
-QUICK = (TestDateAndStringMacroAnswers,)
 
 
 @pytest.fixture(scope="module")
