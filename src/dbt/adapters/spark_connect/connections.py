@@ -93,7 +93,7 @@ def _session_connection() -> type:
         def execute(self, sql: str, *parameters: Any) -> None:
             if parameters:
                 sql = sql % parameters
-            self._schema = None
+            self._rows, self._schema = None, None
             try:
                 self._df = connected_session(self.server_side_parameters).sql(sql)
             except AnalysisException as error:
