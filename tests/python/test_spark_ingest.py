@@ -4,7 +4,7 @@ embedded engine's row for row; an executor that cannot read a chunk as planned f
 batch in one line, and nothing of it commits.
 
 The planning is checked without Spark; the rest runs on one local-mode server for the file
-(test_spark_target's fixture). Exactly once under SIGKILL is test_spark_target's kill test,
+(the fixture in spark_projects.py). Exactly once under SIGKILL is test_spark_target's kill test,
 which runs `weblogs ingest`, so this path."""
 
 from __future__ import annotations
@@ -15,8 +15,7 @@ import zlib
 from pathlib import Path
 
 import pytest
-from spark_projects import TargetProject
-from test_spark_target import LOCAL_MODE, spark_project  # noqa: F401 (the server fixture)
+from spark_projects import LOCAL_MODE, TargetProject, spark_project  # noqa: F401 (the server fixture)
 
 from conftest import BIN_DIR, SHARED_LOG
 from weblogs.bronze.base import RAW_TABLE

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import warnings
+import functools
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,12 +14,9 @@ from dbt.adapters.spark.connections import (
     SparkConnectionMethod,
     SparkCredentials,
 )
+from dbt_common.exceptions import DbtRuntimeError
 
 from weblogs.spark.server import is_listening
-
-# dbt-spark's session cursor asks for Hive support on every statement; over Spark Connect the
-# catalog is the server's choice and pyspark warns that the static setting cannot change.
-warnings.filterwarnings("ignore", message=".*spark.sql.catalogImplementation.*")
 
 
 @dataclass
@@ -53,6 +51,85 @@ class SparkConnectCredentials(SparkCredentials):
         }
 
 
+_sessions: dict[tuple[tuple[str, str], ...], Any] = {}
+_sessions_lock = threading.Lock()
+
+
+def connected_session(parameters: dict[str, str]):  # a pyspark SparkSession
+    """The Spark Connect session with these settings, opened once per process and shared by
+    dbt's threads (the Python UDFs are registered in it).
+
+    dbt-spark's session cursor asks the session builder for it at every statement, and over
+    Spark Connect the builder sends the session's settings to the server each time: a round
+    trip before every statement of a build."""
+    from pyspark.sql import SparkSession
+
+    key = tuple(sorted(parameters.items()))
+    with _sessions_lock:
+        session = _sessions.get(key)
+        if session is None or session.is_stopped:
+            builder = SparkSession.builder
+            for name, value in parameters.items():
+                builder = builder.config(name, value)
+            session = _sessions[key] = builder.getOrCreate()
+        return session
+
+
+@functools.cache
+def _session_connection() -> type:
+    """dbt-spark's session connection, whose cursors run on the session opened once
+    (connected_session) rather than on the builder's at every statement. Made on first use:
+    dbt-spark's session module imports pyspark, which dbt's parse and compile do without."""
+    from dbt.adapters.spark.session import Connection, Cursor
+    from pyspark.errors import AnalysisException
+    from pyspark.sql.conversion import ArrowTableToRowsConversion
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    class SessionCursor(Cursor):
+        """Rows and their columns in one round trip: dbt reads a result's columns, then its
+        rows, and dbt-spark's cursor asked the server for each (an analysis of the query,
+        then its run, then a setting the run's conversion reads)."""
+
+        def execute(self, sql: str, *parameters: Any) -> None:
+            if parameters:
+                sql = sql % parameters
+            self._rows, self._schema = None, None
+            try:
+                self._df = connected_session(self.server_side_parameters).sql(sql)
+            except AnalysisException as error:
+                raise DbtRuntimeError(str(error)) from error
+
+        def _fetch(self) -> None:
+            if self._rows is not None or self._df is None:
+                return
+            table, schema = self._df._to_table()
+            self._schema = schema or from_arrow_schema(table.schema, prefer_timestamp_ntz=True)
+            # Binary values as bytes: Spark's default, which dbt's sessions never change.
+            self._rows = ArrowTableToRowsConversion.convert(
+                table, self._schema, binary_as_bytes=True
+            )
+
+        @property
+        def description(self) -> list[tuple]:
+            if self._df is None:
+                return []
+            self._fetch()
+            return [
+                (field.name, field.dataType.simpleString(), None, None, None, None, field.nullable)
+                for field in self._schema.fields
+            ]
+
+        def fetchall(self) -> list | None:
+            self._fetch()
+            return self._rows
+
+    class SessionConnection(Connection):
+        def cursor(self) -> Cursor:
+            return SessionCursor(server_side_parameters=self.server_side_parameters)
+
+    return SessionConnection
+
+
 class SparkConnectConnectionManager(SparkConnectionManager):
     TYPE = "spark_connect"
 
@@ -60,7 +137,6 @@ class SparkConnectConnectionManager(SparkConnectionManager):
     def open(cls, connection: Connection) -> Connection:
         if connection.state == ConnectionState.OPEN:
             return connection
-        from dbt.adapters.spark.session import Connection as SessionConnection
         from dbt.adapters.spark.session import SessionConnectionWrapper
 
         creds: Any = connection.credentials
@@ -73,7 +149,7 @@ class SparkConnectConnectionManager(SparkConnectionManager):
                 "WEBLOGS_SPARK_PORT at a running server."
             )
         connection.handle = SessionConnectionWrapper(
-            SessionConnection(server_side_parameters=creds.session_parameters())
+            _session_connection()(server_side_parameters=creds.session_parameters())
         )
         connection.state = ConnectionState.OPEN
         return connection

@@ -11,6 +11,7 @@ from dbt.adapters.session_functions.impl import SessionFunctionsAdapter
 from dbt.adapters.spark_connect.connections import (
     SparkConnectConnectionManager,
     SparkConnectCredentials,
+    connected_session,
 )
 from weblogs import layout
 from weblogs.quoting import quote
@@ -24,15 +25,10 @@ class SparkConnectAdapter(SessionFunctionsAdapter, SparkAdapter):
         return "spark_connect"
 
     def _session(self):  # pyspark is imported lazily, so no return annotation
-        from pyspark.sql import SparkSession
-
         credentials = self.config.credentials
         assert isinstance(credentials, SparkConnectCredentials)
-        # The same builder settings as dbt's cursor, so this is the session dbt runs in.
-        builder = SparkSession.builder
-        for key, value in credentials.session_parameters().items():
-            builder = builder.config(key, value)
-        return builder.getOrCreate()
+        # The session dbt's cursor runs in.
+        return connected_session(credentials.session_parameters())
 
     @available
     def create_raw_layer(self, raw_schema: str) -> str:
