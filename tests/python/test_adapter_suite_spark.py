@@ -19,7 +19,6 @@ CI, which runs them on Apache Spark. `make test` runs every class of the file.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterator
 
 import pytest
@@ -49,6 +48,8 @@ from adapter_suite_relations import (
 from adapter_suite_shared import shared_build  # noqa: F401  (a fixture)
 
 from conftest import Project
+from dbt.adapters.spark_connect.connections import close_sessions
+from weblogs.embedded import engine as embedded_engine
 from weblogs.spark import server as spark_server
 
 pytestmark = [pytest.mark.spark, SUITE_WARNINGS]
@@ -80,6 +81,9 @@ def spark_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     """A local-mode Spark Connect server with Delta Lake, for every class of the file."""
     root = tmp_path_factory.mktemp("suite-spark")
     (root / "work").mkdir()
+    # A session on the embedded engine first, as a test worker has after the embedded
+    # engine's files: the spark_connect adapter must still talk to its own server.
+    embedded_engine.spark_session(root / "embedded")
     server = Project(warehouse=root / "warehouse", workdir=root / "work", timeout=900)
     try:
         server.weblogs("spark-server", "start", "--port", "0")
@@ -89,12 +93,7 @@ def spark_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     finally:
         # dbt's session first: left open, pyspark retries releasing it at interpreter exit
         # for minutes once the server is gone.
-        from pyspark.errors import PySparkRuntimeError
-        from pyspark.sql.connect.session import SparkSession
-
-        # dbt's threads share the default session; none if no class ran.
-        with contextlib.suppress(PySparkRuntimeError):
-            SparkSession.active().stop()
+        close_sessions()
         spark_server.stop(server.warehouse)
     assert spark_server.status(server.warehouse) is None
 

@@ -99,7 +99,8 @@ def spark_session(warehouse: Path, *, own: bool = False) -> SparkSession:
     The shared session is kept and handed out again as it is: pyspark's getOrCreate() sends
     the builder's settings to the server on every call, and dbt-spark's cursor called it
     before every statement (a thousand configuration calls in a +1% build). A stopped one is
-    replaced; the engine keeps an idle one for 30 days (server_url)."""
+    replaced; the engine keeps an idle one for 30 days (server_url). Created, not got:
+    getOrCreate() hands back pyspark's default session whatever server it is on."""
     global _shared
     from pyspark.sql import SparkSession
 
@@ -112,7 +113,7 @@ def spark_session(warehouse: Path, *, own: bool = False) -> SparkSession:
     builder = SparkSession.builder.remote(server_url())
     for key, value in session_conf(warehouse).items():
         builder = builder.config(key, value)
-    spark = builder.create() if own else builder.getOrCreate()
+    spark = builder.create()
     retry_undecodable_config(spark)
     catalog.restore(spark, warehouse)
     if not own:

@@ -61,7 +61,9 @@ def connected_session(parameters: dict[str, str]):  # a pyspark SparkSession
 
     dbt-spark's session cursor asks the session builder for it at every statement, and over
     Spark Connect the builder sends the session's settings to the server each time: a round
-    trip before every statement of a build."""
+    trip before every statement of a build. Created, not got: getOrCreate() hands back
+    pyspark's default session whatever server it is on (the embedded engine's, in a
+    process that used both)."""
     from pyspark.sql import SparkSession
 
     key = tuple(sorted(parameters.items()))
@@ -71,8 +73,18 @@ def connected_session(parameters: dict[str, str]):  # a pyspark SparkSession
             builder = SparkSession.builder
             for name, value in parameters.items():
                 builder = builder.config(name, value)
-            session = _sessions[key] = builder.getOrCreate()
+            session = _sessions[key] = builder.create()
         return session
+
+
+def close_sessions() -> None:
+    """Stop the sessions this process opened (before their server stops: pyspark retries
+    releasing an open one at interpreter exit)."""
+    with _sessions_lock:
+        sessions = list(_sessions.values())
+        _sessions.clear()
+    for session in sessions:
+        session.stop()
 
 
 @functools.cache
