@@ -21,6 +21,12 @@ import time
 from pathlib import Path
 
 import pytest
+from contract_constraints import (
+    NULL_REFUSED,
+    NULL_ROW_SQL,
+    constraint_properties,
+    declared_not_null,
+)
 from jvm_processes import rss_mib
 from spark_projects import (
     LOCAL_MODE,
@@ -141,6 +147,23 @@ def test_replay_changes_nothing_and_a_merge_skips_stored_requests(
     merge = spark_project.rows(history)[0]
     assert merge["operation"] == "WRITE"
     assert merge["operationMetrics"]["numOutputRows"] == "1"
+
+
+@LOCAL_MODE
+def test_contract_not_nulls_are_constraints_spark_enforces(spark_project: TargetProject) -> None:
+    """After the build above: each contract's not-null column is a Delta CHECK constraint
+    (no not_null data test reads it: Delta checks every write); a table model built again
+    keeps one of each, and Spark refuses a null, leaving the table as it was."""
+    spark_project.dbt("run", "--select", "requests_by_status")
+    for model, columns in declared_not_null().items():
+        held = {row["key"] for row in spark_project.rows(f"show tblproperties weblogs.{model}")}
+        assert {key for key in held if key.startswith("delta.constr")} == constraint_properties(
+            columns
+        ), model
+    before = spark_project.table("weblogs.requests_by_status")
+    with pytest.raises(Exception, match=NULL_REFUSED):
+        spark_project.spark.sql(NULL_ROW_SQL).collect()
+    assert spark_project.table("weblogs.requests_by_status") == before
 
 
 @LOCAL_MODE

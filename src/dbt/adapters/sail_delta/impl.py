@@ -13,7 +13,12 @@ from dbt.adapters.events.logging import AdapterLogger
 from dbt.adapters.sail.impl import SailAdapter
 
 from dbt.adapters.sail_delta.connections import SailDeltaConnectionManager
-from dbt.adapters.session_functions.impl import SessionFunctionsAdapter, failed, first_line
+from dbt.adapters.session_functions.impl import (
+    SessionFunctionsAdapter,
+    constraint_names,
+    failed,
+    first_line,
+)
 from weblogs import layout
 from weblogs.bronze import empty as raw_layer
 from weblogs.build import run_log, seeds
@@ -98,6 +103,30 @@ class SailDeltaAdapter(SessionFunctionsAdapter, SailAdapter):
         # table is external) and attached again from the log.
         self._session().sql(f"drop table if exists {relation.render()}")
         catalog.attach_table(self._session(), schema, identifier, Path(location))
+        return ""
+
+    @available
+    def delta_check_constraints(self, relation: BaseRelation) -> list[str]:
+        """The CHECK constraints a stored Delta table holds, by name (lower case), read from
+        its log (Sail has no SHOW TBLPROPERTIES)."""
+        from deltalake import DeltaTable
+
+        location = self.stored_table_location(relation.schema, relation.identifier)
+        if not location:
+            return []
+        configuration = DeltaTable(location).metadata().configuration
+        return constraint_names(configuration)
+
+    @available
+    def drop_delta_check_constraint(self, relation: BaseRelation, name: str) -> str:
+        """Drop a CHECK constraint from a Delta table (one commit in its log), so that adding
+        it again checks the rows the table holds now. Sail has no DROP CONSTRAINT;
+        delta-rs drops it."""
+        from deltalake import DeltaTable
+
+        location = self.stored_table_location(relation.schema, relation.identifier)
+        if location:
+            DeltaTable(location).alter.drop_constraint(name, raise_if_not_exists=False)
         return ""
 
     @available

@@ -35,6 +35,18 @@ def failed(statuses: Iterable[object]) -> bool:
     return any(str(status) in build_state.FAILED for status in statuses)
 
 
+CONSTRAINT_PROPERTY = "delta.constraints."
+
+
+def constraint_names(properties: Mapping[str, object]) -> list[str]:
+    """The CHECK constraints named in a Delta table's properties (`delta.constraints.<name>`)."""
+    return sorted(
+        key[len(CONSTRAINT_PROPERTY) :].lower()
+        for key in properties
+        if key.lower().startswith(CONSTRAINT_PROPERTY)
+    )
+
+
 def first_line(error: BaseException) -> str:
     text = str(error).strip()
     return text.splitlines()[0] if text else repr(error)
@@ -247,6 +259,20 @@ class SessionFunctionsAdapter(SparkAdapter):
             except Exception as error:  # the model's own outcome is what dbt reports
                 logger.warning(f"{relation} was not dropped ({error}); the next stage replaces it")
         super().post_model_hook(config, inner)
+
+    @available
+    def delta_check_constraints(self, relation: BaseRelation) -> list[str]:
+        """The CHECK constraints a stored Delta table holds, by name (lower case), so that a
+        contract's constraint is added once (adding one that exists fails)."""
+        _, table = self.execute(f"show tblproperties {relation.render()}", fetch=True)
+        return constraint_names({str(row[0]): row[1] for row in table.rows})
+
+    @available
+    def drop_delta_check_constraint(self, relation: BaseRelation, name: str) -> str:
+        """Drop a CHECK constraint from a Delta table, so that adding it again checks the
+        rows the table holds now."""
+        self.execute(f"alter table {relation.render()} drop constraint if exists {name}")
+        return ""
 
     @available
     def drop_after_model(self, relation: BaseRelation) -> str:

@@ -9,7 +9,12 @@
         dbt-spark's ALTER TABLE ... CHANGE COLUMN ... SET NOT NULL runs on neither engine:
         Sail does not support it, and Spark 4.2 with Delta Lake 4.4 refuses it ("Cannot
         change nullable column to non-nullable"). Other column constraints are warned of,
-        as by dbt-spark. -#}
+        as by dbt-spark.
+        A constraint the table already holds is dropped first, then added again, so that
+        the rows just written are checked: Sail keeps a table's constraints across
+        CREATE OR REPLACE without checking the rows that replaced the old ones, and
+        adding a constraint the table holds fails ("already exists"). -#}
+    {%- set wanted = [] -%}
     {%- for column_name in column_dict -%}
         {%- set column = column_dict[column_name] -%}
         {%- set quoted_name = adapter.quote(column_name) if column['quote'] else column_name -%}
@@ -18,10 +23,17 @@
                 {{ exceptions.warn('Invalid constraint for column ' ~ column_name ~ '. Only `not_null` is supported.') }}
             {%- else -%}
                 {%- set name = 'not_null_' ~ (column_name if modules.re.match('^[A-Za-z0-9_]+$', column_name) else local_md5(column_name)) -%}
-                {% call statement() %}
-                    alter table {{ relation }} add constraint {{ name }} check ({{ quoted_name }} is not null)
-                {% endcall %}
+                {%- do wanted.append((name, quoted_name)) -%}
             {%- endif -%}
         {%- endfor -%}
+    {%- endfor -%}
+    {%- set held = adapter.delta_check_constraints(relation) if wanted else [] -%}
+    {%- for name, quoted_name in wanted -%}
+        {%- if name | lower in held -%}
+            {%- do adapter.drop_delta_check_constraint(relation, name) -%}
+        {%- endif -%}
+        {% call statement() %}
+            alter table {{ relation }} add constraint {{ name }} check ({{ quoted_name }} is not null)
+        {% endcall %}
     {%- endfor -%}
 {% endmacro %}
