@@ -2,14 +2,19 @@
 row visible in network_filter.
 
     python -m weblogs_bench.latency --workdir /tmp/latency --rate 2 --seconds 120
+    python -m weblogs_bench.latency --workdir /tmp/latency-1M --stored 1M --real-log LOG
 
 A fresh warehouse and landing folder are made in --workdir and `weblogs run --watch` is
-started on them. Once its first build is done, this process appends probe lines (status
-200, a body over 100 bytes, so each becomes a network_filter row; each with its own
-endpoint) to a live log at a steady rate, and polls network_filter's Delta table, as any
-other reader would, for the probes' endpoints. Each probe's latency is the time its row
-was first seen minus the time its line was written and flushed; polling every
---poll-seconds adds at most that much. The machine's load is recorded beside the figures.
+started on them; with --stored, the landing folder first holds that many lines of the real
+log (--real-log) repeated, each copy a day later, which the first cycle lands and builds.
+Once that first build is done, this process appends probe lines (status 200, a body over
+100 bytes, so each becomes a network_filter row; each with its own endpoint) to a live log
+at a steady rate, dated on the stored lines' newest day (so neither late nor a gap in the
+daily volume), and polls network_filter's Delta table, as any other reader would, for the
+probes' endpoints, reading only the data files added since its last look. Each probe's
+latency is the time its row was first seen minus the time its line was written and
+flushed; polling every --poll-seconds adds at most that much. The machine's load is
+recorded beside the figures.
 """
 
 from __future__ import annotations
@@ -17,63 +22,121 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from weblogs.build.run_log import percentile
+from weblogs_bench.variants import parse_size
 
 LINE = '10.7.{a}.{b} - - [{at}] "GET {path} HTTP/1.1" 200 5000\n'
 SITE = "live"
 WARMUP_LINES = 50
+# Apache's %t date, in the month names a log uses whatever the locale.
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+LOG_DATE = re.compile(rb"\[([0-9]{2})/([A-Z][a-z]{2})/([0-9]{4}):")
 
 
-def request_line(number: int, path: str) -> str:
-    at = datetime.now(UTC).strftime("%d/%b/%Y:%H:%M:%S +0000")
+def request_line(number: int, path: str, day: date | None = None) -> str:
+    """A request now, or at this time of day on `day`."""
+    now = datetime.now(UTC)
+    day = day or now.date()
+    at = f"{day.day:02d}/{MONTHS[day.month - 1]}/{day.year}:{now:%H:%M:%S} +0000"
     return LINE.format(a=number // 250 % 250, b=number % 250, at=at, path=path)
 
 
-def probe_line(number: int) -> str:
-    return request_line(number, f"/probe/{number}")
+def probe_line(number: int, day: date | None = None) -> str:
+    return request_line(number, f"/probe/{number}", day)
 
 
-def visible_probes(table: Path) -> set[int]:
-    """Probe numbers in network_filter now; nothing while the table is being replaced."""
-    import pyarrow.compute as pc
-    from deltalake import DeltaTable
-
-    try:
-        endpoints = DeltaTable(str(table)).to_pyarrow_table(columns=["endpoint"]).column(0)
-    except Exception:  # the table is being replaced, or not there yet: look again
-        return set()
-    probes = pc.filter(endpoints, pc.starts_with(endpoints, "/probe/"))
-    return {int(endpoint.removeprefix("/probe/")) for endpoint in probes.to_pylist()}
+def newest_day(log: Path) -> date:
+    """The newest request date in a log the real shape wrote (its last 64 KiB)."""
+    with open(log, "rb") as handle:
+        handle.seek(max(0, log.stat().st_size - 65536))
+        tail = handle.read()
+    return max(
+        date(int(year), MONTHS.index(month.decode()) + 1, int(day))
+        for day, month, year in LOG_DATE.findall(tail)
+    )
 
 
-def append_steadily(log: Path, rate: float, seconds: float, written: dict[int, float]) -> None:
+class Probes:
+    """The probes visible in network_filter, reading only the data files added since the
+    last look: a whole table of a million rows read five times a second would load the
+    machine the build runs on."""
+
+    def __init__(self, table: Path) -> None:
+        self.table = table
+        self.files: set[str] = set()
+
+    def skip_present(self) -> None:
+        """Take the table's files now as read: they hold no probes."""
+        from deltalake import DeltaTable
+
+        self.files = set(DeltaTable(str(self.table)).file_uris())
+
+    def visible(self) -> set[int]:
+        """Probe numbers in the files added since; nothing while the table is replaced."""
+        import pyarrow.compute as pc
+        import pyarrow.parquet as pq
+        from deltalake import DeltaTable
+
+        try:
+            files = set(DeltaTable(str(self.table)).file_uris())
+            found = set()
+            for uri in sorted(files - self.files):
+                endpoints = pq.read_table(uri.removeprefix("file://"), columns=["endpoint"])
+                column = endpoints.column(0)
+                probes = pc.filter(column, pc.starts_with(column, "/probe/"))
+                found |= {int(e.removeprefix("/probe/")) for e in probes.to_pylist()}
+        except Exception:  # the table is being replaced, or not there yet: look again
+            return set()
+        self.files = files
+        return found
+
+
+def append_steadily(
+    log: Path, rate: float, seconds: float, written: dict[int, float], day: date | None
+) -> None:
     """Write one probe line every 1/rate seconds for `seconds`, noting when each was flushed."""
     interval, start = 1.0 / rate, time.monotonic()
     with open(log, "a", encoding="utf-8") as handle:
         number = 0
         while time.monotonic() - start < seconds:
-            handle.write(probe_line(number))
+            handle.write(probe_line(number, day))
             handle.flush()
             written[number] = time.time()
             number += 1
             time.sleep(max(0.0, start + number * interval - time.monotonic()))
 
 
-def measure(workdir: Path, rate: float, seconds: float, poll: float) -> dict:
+def measure(
+    workdir: Path,
+    rate: float,
+    seconds: float,
+    poll: float,
+    stored: int = 0,
+    real_log: Path | None = None,
+) -> dict:
     workdir.mkdir(parents=True, exist_ok=True)
     warehouse, landing = workdir / "warehouse", workdir / "landing"
     log = landing / SITE / "access.log"
     log.parent.mkdir(parents=True, exist_ok=True)
+    day = None
+    if stored:
+        from weblogs.real_shape import write_replicated_log
+
+        if real_log is None:
+            raise ValueError("--stored needs --real-log")
+        base = write_replicated_log(real_log, landing / SITE / "base.log", stored)
+        day = newest_day(base)
     # Lines before the probes: the first build, which creates the tables, is not measured.
-    log.write_text("".join(request_line(n, f"/warmup/{n}") for n in range(WARMUP_LINES)))
+    log.write_text("".join(request_line(n, f"/warmup/{n}", day) for n in range(WARMUP_LINES)))
     table = warehouse / "weblogs" / "network_filter"
     environment = {**os.environ, "WEBLOGS_WAREHOUSE": str(warehouse)}
     weblogs = str(Path(sys.executable).parent / "weblogs")
@@ -89,15 +152,17 @@ def measure(workdir: Path, rate: float, seconds: float, poll: float) -> dict:
             if run.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"weblogs run did not build; see {workdir / 'run.log'}")
             time.sleep(1)
+        probes = Probes(table)
+        probes.skip_present()
         load_before = os.getloadavg()
         written: dict[int, float] = {}
-        appender = threading.Thread(target=append_steadily, args=(log, rate, seconds, written))
+        appender = threading.Thread(target=append_steadily, args=(log, rate, seconds, written, day))
         appender.start()
         seen: dict[int, float] = {}
         deadline = time.monotonic() + seconds + 300
         while appender.is_alive() or len(seen) < len(written):
             now = time.time()
-            for number in visible_probes(table) - seen.keys():
+            for number in probes.visible() - seen.keys():
                 seen[number] = now
             if time.monotonic() > deadline:
                 break
@@ -109,6 +174,7 @@ def measure(workdir: Path, rate: float, seconds: float, poll: float) -> dict:
     latencies = [seen[number] - written[number] for number in written if number in seen]
     return {
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "lines_stored_before": stored + WARMUP_LINES,
         "lines_appended": len(written),
         "lines_visible": len(latencies),
         "rate_per_second": rate,
@@ -142,9 +208,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--poll-seconds", type=float, default=0.2, help="network_filter polling (default: 0.2)"
     )
+    parser.add_argument(
+        "--stored",
+        type=parse_size,
+        default=0,
+        help="lines landed and built before the probes, e.g. 1M (default: 0)",
+    )
+    parser.add_argument("--real-log", type=Path, help="the real log --stored repeats")
     parser.add_argument("--out", type=Path, help="also write the figures to this JSON file")
     options = parser.parse_args(argv)
-    figures = measure(options.workdir, options.rate, options.seconds, options.poll_seconds)
+    if options.stored and options.real_log is None:
+        parser.error("--stored needs --real-log")
+    figures = measure(
+        options.workdir,
+        options.rate,
+        options.seconds,
+        options.poll_seconds,
+        options.stored,
+        options.real_log,
+    )
     text = json.dumps(figures, indent=1)
     print(text)
     if options.out:
