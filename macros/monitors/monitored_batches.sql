@@ -6,6 +6,6 @@
 
 
 {% macro default__monitored_batches_after(relation) %}
-    {#- Apache Spark and Databricks: no build state to read; the latest batch is judged. -#}
+    {#- Databricks: no build state to read; the latest batch is judged. -#}
     {{ return(none) }}
 {% endmacro %}

@@ -150,6 +150,34 @@ def test_replay_changes_nothing_and_a_merge_skips_stored_requests(
 
 
 @LOCAL_MODE
+def test_an_increment_reads_the_batches_after_the_build_state_marks(
+    spark_project: TargetProject, tmp_path: Path
+) -> None:
+    """On Spark as on the embedded engine, dbt reads the warehouse's build state: after the
+    complete build above, network_filter takes in only the batches after its mark (one
+    INSERT of their new requests, not a MERGE of every request again), and its data tests
+    read only the rows from the oldest new date on."""
+    later = tmp_path / "access.log.later"
+    later.write_bytes(
+        b'10.0.0.8 - - [01/Aug/1995:00:00:02 -0400] "GET /later.gif HTTP/1.0" 200 2000\n'
+    )
+    spark_project.weblogs("ingest", str(later))
+    before = spark_project.count("weblogs.network_filter")
+    spark_project.dbt(
+        "build", "--select", "stg_apache_logs__lines", "int_access_requests_deduplicated",
+        "int_access_requests_enriched", "network_filter", "--indirect-selection", "cautious",
+        "--vars", MONITORS_WARN,
+    )  # fmt: skip
+    # The one request of the overlapping file of the test before, and this one.
+    assert spark_project.count("weblogs.network_filter") == before + 2
+    write = spark_project.rows("describe history weblogs.network_filter limit 1")[0]
+    assert write["operation"] == "WRITE", write["operation"]
+    assert write["operationMetrics"]["numOutputRows"] == "2"
+    compiled = next((spark_project.workdir / "target" / "run").rglob("unique_network_filter_*"))
+    assert "event_date >= coalesce((select min(event_date)" in compiled.read_text(), compiled
+
+
+@LOCAL_MODE
 def test_contract_not_nulls_are_constraints_spark_enforces(spark_project: TargetProject) -> None:
     """After the build above: each contract's not-null column is a Delta CHECK constraint
     (no not_null data test reads it: Delta checks every write); a table model built again

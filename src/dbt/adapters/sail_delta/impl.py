@@ -22,7 +22,6 @@ from dbt.adapters.session_functions.impl import (
 from weblogs import layout
 from weblogs.bronze import empty as raw_layer
 from weblogs.build import run_log, seeds
-from weblogs.build import state as build_state
 from weblogs.embedded import catalog, engine
 from weblogs.functions import FunctionDefinition
 
@@ -140,11 +139,6 @@ class SailDeltaAdapter(SessionFunctionsAdapter, SailAdapter):
         return ""
 
     @available
-    def built_mark(self, schema: str, identifier: str) -> int:
-        """The batch a table is built through, from the warehouse's build state."""
-        return build_state.table_mark(self._warehouse(), f"{schema}.{identifier}")
-
-    @available
     def seed_is_loaded(self, schema: str, identifier: str, fingerprint: str) -> bool:
         """Whether the seed's table already holds the file `fingerprint` describes."""
         return seeds.is_loaded(self._warehouse(), schema, identifier, fingerprint)
@@ -174,12 +168,6 @@ class SailDeltaAdapter(SessionFunctionsAdapter, SailAdapter):
             invocation_id, {name: state.version for name, state in start.tables.items()}
         )
         return ""
-
-    @available
-    def tested_through_batch(self, invocation_id: str) -> int:
-        return build_state.tested_through(
-            self._warehouse(), self._started_fingerprint(invocation_id)
-        )
 
     @available
     def record_run_log(

@@ -282,6 +282,19 @@ class SessionFunctionsAdapter(SparkAdapter):
         return ""
 
     @available
+    def built_mark(self, schema: str, identifier: str) -> int:
+        """The batch a table is built through, from the warehouse's build state."""
+        return build_state.table_mark(self._warehouse(), f"{schema}.{identifier}")
+
+    @available
+    def tested_through_batch(self, invocation_id: str) -> int:
+        """The batch through which every data test passed on every row, with the project as
+        this invocation builds it (0: test every row)."""
+        return build_state.tested_through(
+            self._warehouse(), self._started_fingerprint(invocation_id)
+        )
+
+    @available
     def batch_ceiling(self) -> int:
         """The newest ingest batch this invocation may take from bronze (0: every batch)."""
         return build_state.batch_ceiling()

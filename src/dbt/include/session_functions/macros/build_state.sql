@@ -55,3 +55,31 @@
     {#- Set by `weblogs build` for each slice of a long backlog (weblogs.build.state). -#}
     {{ return(adapter.batch_ceiling() if execute else 0) }}
 {% endmacro %}
+
+
+{#
+    What the build state answers on both engines (the warehouse folder keeps it, also for
+    the tables of a Spark server): the batch a table is built through, and the batch the
+    data tests passed through on every row. Where a mark is lower than the table's truth (a
+    build by another client of the same server), the models and tests read more batches
+    than they need, and the merges on each model's key take rows read twice once.
+#}
+
+{% macro session_functions__monitored_batches_after(relation) %}
+    {#- The relation's mark in the build state: the batch it was last built through by an
+        invocation in which nothing failed. -#}
+    {{ return(session_functions__built_mark(relation)) }}
+{% endmacro %}
+
+
+{% macro session_functions__built_mark(relation) %}
+    {#- The batch the table is built through (0 before its first build). -#}
+    {{ return(adapter.built_mark(relation.schema, relation.identifier) if execute else 0) }}
+{% endmacro %}
+
+
+{% macro session_functions__tested_through_batch() %}
+    {#- The batch through which the project's data tests passed on every row, if the project
+        has not changed since (0 before any such run): tests read later batches only. -#}
+    {{ return(adapter.tested_through_batch(invocation_id) if execute else 0) }}
+{% endmacro %}
