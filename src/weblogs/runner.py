@@ -161,10 +161,14 @@ class Runner:
                 self.warehouse,
                 self.raw_schema,
                 self.limits,
-                after_batch=self._after_batch,
                 should_stop=self.stop,
                 bronze=self.bronze,
             )
+            # Counted from the result, not as each commit lands: a caller told of each
+            # commit gets them one at a time, without the background landing that writes a
+            # batch while the next is read (`weblogs ingest`'s), which the cycle needs no
+            # more now that it builds once, after the last.
+            self.report.batches.extend(result.batches)
             self.report.lines += result.lines
             if result.batches or result.duplicates or result.problems:
                 self.say(result.summary())
@@ -174,9 +178,6 @@ class Runner:
                 # the cycle's hold: the build writes the warehouse.
                 self._build_through(result.batches[-1], tuple(result.batches))
         return result
-
-    def _after_batch(self, batch_id: int) -> None:
-        self.report.batches.append(batch_id)
 
     def run_once(self) -> RunReport:
         if not self.stop():

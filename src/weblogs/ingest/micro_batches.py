@@ -149,8 +149,8 @@ def ingest_offers(
             size = sum(p.size for p in batch) + piece.size
             return bool(batch) and (len(files) > limits.max_files or size > max_bytes)
 
-        # A caller told of each commit (after_batch: `weblogs run` counts its batches) gets
-        # them one at a time, without the background landing.
+        # A caller told of each commit (after_batch) gets them one at a time, without the
+        # background landing.
         landing = Landing(bronze, overlap=bronze.lands_in_background and after_batch is None)
         try:
             for offer in offers:
