@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -37,32 +36,17 @@ from weblogs_bench.variants import parse_size
 LINE = '10.7.{a}.{b} - - [{at}] "GET {path} HTTP/1.1" 200 5000\n'
 SITE = "live"
 WARMUP_LINES = 50
-# Apache's %t date, in the month names a log uses whatever the locale.
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-LOG_DATE = re.compile(rb"\[([0-9]{2})/([A-Z][a-z]{2})/([0-9]{4}):")
 
 
 def request_line(number: int, path: str, day: date | None = None) -> str:
     """A request now, or at this time of day on `day`."""
     now = datetime.now(UTC)
-    day = day or now.date()
-    at = f"{day.day:02d}/{MONTHS[day.month - 1]}/{day.year}:{now:%H:%M:%S} +0000"
+    at = datetime.combine(day or now.date(), now.time()).strftime("%d/%b/%Y:%H:%M:%S +0000")
     return LINE.format(a=number // 250 % 250, b=number % 250, at=at, path=path)
 
 
 def probe_line(number: int, day: date | None = None) -> str:
     return request_line(number, f"/probe/{number}", day)
-
-
-def newest_day(log: Path) -> date:
-    """The newest request date in a log the real shape wrote (its last 64 KiB)."""
-    with open(log, "rb") as handle:
-        handle.seek(max(0, log.stat().st_size - 65536))
-        tail = handle.read()
-    return max(
-        date(int(year), MONTHS.index(month.decode()) + 1, int(day))
-        for day, month, year in LOG_DATE.findall(tail)
-    )
 
 
 class Probes:
@@ -129,12 +113,12 @@ def measure(
     log.parent.mkdir(parents=True, exist_ok=True)
     day = None
     if stored:
-        from weblogs.real_shape import write_replicated_log
+        from weblogs.real_shape import newest_request_date, write_replicated_log
 
         if real_log is None:
             raise ValueError("--stored needs --real-log")
         base = write_replicated_log(real_log, landing / SITE / "base.log", stored)
-        day = newest_day(base)
+        day = newest_request_date(base)
     # Lines before the probes: the first build, which creates the tables, is not measured.
     log.write_text("".join(request_line(n, f"/warmup/{n}", day) for n in range(WARMUP_LINES)))
     table = warehouse / "weblogs" / "network_filter"

@@ -12,7 +12,7 @@ import re
 from datetime import date, timedelta
 from pathlib import Path
 
-__all__ = ["copies", "days_spanned", "write_replicated_log"]
+__all__ = ["copies", "days_spanned", "newest_request_date", "write_replicated_log"]
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _MONTH_NUMBER = {name.encode(): number for number, name in enumerate(_MONTHS, start=1)}
@@ -108,3 +108,14 @@ def days_spanned(source: Path) -> int:
     """How many days the request dates of `source` span, first to last (1: one day)."""
     days = [day for day, _ in _DatedBlock(Path(source).read_bytes()).runs]
     return (max(days) - min(days)).days + 1 if days else 1
+
+
+def newest_request_date(log: Path, tail_bytes: int = 65536) -> date | None:
+    """The newest request date among the last lines of a log written in date order, as
+    write_replicated_log writes one (its last `tail_bytes`); None if they hold no date."""
+    log = Path(log)
+    with log.open("rb") as handle:
+        handle.seek(max(0, log.stat().st_size - tail_bytes))
+        tail = handle.read()
+    days = [day for day, _ in _DatedBlock(tail).runs]
+    return max(days) if days else None
