@@ -1,9 +1,8 @@
 {#- The staged lines the rate and novelty monitors judge: every ingest batch after the one
     data_quality_monitors was last built through without a failure (its mark in the
     warehouse's build state, recorded by every dbt invocation on the embedded engine and on
-    Apache Spark). A
-    build that failed advances nothing, so the next one judges the same batches again, plus
-    new ones. Engines without a build state judge the latest batch. -#}
+    Apache Spark). A build that failed advances nothing, so the next one judges the same
+    batches again, plus new ones. Engines without a build state judge the latest batch. -#}
 {%- set judged_after = none -%}
 {%- if execute -%}
     {%- set judged_after = monitored_batches_after(relation_of_model('data_quality_monitors')) -%}
