@@ -67,29 +67,32 @@ def test_join_keys_fail_on_uncastable_codes_and_low_coverage(
 
 
 @pytest.mark.e2e
-def test_seed_with_renamed_column_and_duplicated_code_fails_naming_them(
+def test_seed_with_added_column_duplicated_code_and_null_description_fails_naming_them(
     project_copy: Project,
 ) -> None:
     seed = project_copy.project_dir / SEED
     lines = seed.read_text().splitlines()
-    # description renamed to reason_phrase; code 404 listed twice.
-    lines[0] = lines[0].replace("description", "reason_phrase")
+    # A column added; code 404 listed twice; a code without a description.
+    lines = [f"{line},x" for line in lines]
+    lines[0] = lines[0].replace(",x", ",reason_phrase")
     lines.append(next(line for line in lines if line.startswith("404,")))
+    lines.append("299,,2xx,x")
     seed.write_text("\n".join(lines) + "\n")
 
     project_copy.dbt("seed")
     result = project_copy.dbt("test", "--select", "http_status_codes", check=False)
 
     assert result.returncode != 0
-    assert "column description missing (declared string, found nothing)" in result.stdout
     assert "column reason_phrase added (declared nothing, found string)" in result.stdout
-    failed = {
-        line.split(" FAIL ")[1].split()[1]
-        for line in result.stdout.splitlines()
-        if " FAIL " in line and "START" not in line
+    assert failed_tests(result.stdout) == {
+        "columns_match_declared_http_status_codes_",
+        "http_status_codes_row_checks",
     }
-    assert "unique_http_status_codes_code" in failed
-    assert any(name.startswith("columns_match_declared_http_status_codes") for name in failed)
+    # One query checks the seed's rows; each check that failed is named, with its count.
+    assert "Got 2 results" in result.stdout
+    assert "http_status_codes_row_checks: not_null(description) failed on 1 row" in result.stdout
+    assert "http_status_codes_row_checks: unique(code) failed on 1 row" in result.stdout
+    assert "matches_pattern(code) failed" not in result.stdout
 
 
 @pytest.mark.e2e
@@ -199,8 +202,8 @@ def test_tests_read_new_batches_yet_fail_on_a_bad_one_and_the_full_check_reads_a
     for _ in range(2):
         bad = project.weblogs("build", "--vars", BUILD_VARS, check=False)
         assert bad.returncode == 1
-        (failed,) = failed_tests(bad.stdout)
-        assert failed.startswith("source_accepted_values_apache_logs_access_log_lines_line_enc")
+        assert failed_tests(bad.stdout) == {"source_access_log_lines_row_checks"}
+        assert "accepted_values(line_encoding) failed on 300 rows" in bad.stdout
 
     # The same fault in an old batch, rewritten in place: a normal build reads new batches
     # only and passes; the full check reads every row and fails.
@@ -211,7 +214,8 @@ def test_tests_read_new_batches_yet_fail_on_a_bad_one_and_the_full_check_reads_a
     full = fresh.weblogs("build", "--vars", "{full_check: true, dq_monitor_severity: warn}",
                          check=False)  # fmt: skip
     assert full.returncode == 1
-    assert any(name.startswith("source_accepted_values") for name in failed_tests(full.stdout))
+    assert "source_access_log_lines_row_checks" in failed_tests(full.stdout)
+    assert "accepted_values(line_encoding) failed on 300 rows" in full.stdout
 
 
 @pytest.mark.e2e
@@ -254,7 +258,7 @@ def test_reconciliation_names_lines_placed_never_twice_or_not_from_bronze(
 
 
 @pytest.mark.e2e
-def test_unique_combination_fails_on_a_repeated_key_among_the_rows_it_reads(
+def test_a_repeated_key_fails_the_row_checks_among_the_rows_they_read(
     project: Project, tmp_path: Path
 ) -> None:
     import pyarrow as pa
@@ -275,7 +279,7 @@ def test_unique_combination_fails_on_a_repeated_key_among_the_rows_it_reads(
     counts = project.warehouse / "weblogs" / "int_request_counts_by_batch"
     stored = DeltaTable(str(counts)).to_pyarrow_table()
     assert stored.num_rows == 4
-    select = ("test", "--select", "int_request_counts_by_batch,test_name:unique_combination")
+    select = ("test", "--select", "int_request_counts_by_batch,test_name:row_checks")
 
     def row_like(batch: int, code: int) -> pa.Table:
         return stored.filter(
@@ -303,12 +307,12 @@ def test_unique_combination_fails_on_a_repeated_key_among_the_rows_it_reads(
     write_deltalake(str(counts), row_like(2, 200), mode="append")
     scoped = project.dbt(*select, check=False)
     assert scoped.returncode == 1
-    (failed,) = failed_tests(scoped.stdout)
-    assert failed.startswith("unique_combination_int_request_counts_by_batch")
-    assert "Got 1 result" in scoped.stdout
+    assert failed_tests(scoped.stdout) == {"int_request_counts_by_batch_row_checks"}
+    key = "unique_combination(ingest_batch_id, response_code)"
+    assert f"{key} failed on 1 row\n" in scoped.stdout
     full = project.dbt(*select, "--vars", "{full_check: true}", check=False)
     assert full.returncode == 1
-    assert "Got 2 results" in full.stdout
+    assert f"{key} failed on 2 rows" in full.stdout
 
 
 def compiled_test(project: Project, name: str) -> str:
@@ -382,8 +386,8 @@ def test_matches_pattern_fails_on_a_code_that_is_not_three_digits(project_copy: 
     seed = project_copy.project_dir / SEED
     seed.write_text(seed.read_text() + "2000,Four digits,2xx\n40x,Not a code,4xx\n")
     project_copy.dbt("seed")
-    result = project_copy.dbt("test", "--select", "test_name:matches_pattern", check=False)
+    result = project_copy.dbt("test", "--select", "http_status_codes_row_checks", check=False)
     assert result.returncode == 1
-    (failed,) = failed_tests(result.stdout)
-    assert failed.startswith("matches_pattern_http_status_codes_code")
-    assert "Got 2 results" in result.stdout
+    assert failed_tests(result.stdout) == {"http_status_codes_row_checks"}
+    assert "Got 1 result" in result.stdout
+    assert "http_status_codes_row_checks: matches_pattern(code) failed on 2 rows" in result.stdout

@@ -173,7 +173,9 @@ def test_an_increment_reads_the_batches_after_the_build_state_marks(
     write = spark_project.rows("describe history weblogs.network_filter limit 1")[0]
     assert write["operation"] == "WRITE", write["operation"]
     assert write["operationMetrics"]["numOutputRows"] == "2"
-    compiled = next((spark_project.workdir / "target" / "run").rglob("unique_network_filter_*"))
+    compiled = next(
+        (spark_project.workdir / "target" / "run").rglob("network_filter_row_checks.sql")
+    )
     assert "event_date >= coalesce((select min(event_date)" in compiled.read_text(), compiled
 
 
