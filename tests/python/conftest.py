@@ -137,10 +137,8 @@ def project(tmp_path: Path) -> Project:
     return Project(warehouse=tmp_path / "warehouse", workdir=workdir)
 
 
-@pytest.fixture
-def project_copy(tmp_path: Path) -> Project:
-    """A scratch copy of the dbt project, free to be broken or changed."""
-    copy = tmp_path / "project"
+def copy_of_project(copy: Path) -> Path:
+    """A copy of the dbt project's files at `copy`, free to be broken or changed."""
     shutil.copytree(
         PROJECT_DIR,
         copy,
@@ -148,6 +146,13 @@ def project_copy(tmp_path: Path) -> Project:
             ".git", ".venv", "target", "logs", "warehouse", "demo", "python", "src", "*.lock"
         ),
     )
+    return copy
+
+
+@pytest.fixture
+def project_copy(tmp_path: Path) -> Project:
+    """A scratch copy of the dbt project, free to be broken or changed."""
+    copy = copy_of_project(tmp_path / "project")
     workdir = tmp_path / "work"
     workdir.mkdir()
     return Project(warehouse=tmp_path / "warehouse", workdir=workdir, project_dir=copy)

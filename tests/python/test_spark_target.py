@@ -12,6 +12,7 @@ engine's build of the same logs is made once (`reference`)."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import random
 import re
@@ -43,7 +44,7 @@ from spark_projects import (
 )
 from test_exactly_once import arrive, check_rows_exactly_once
 
-from conftest import BIN_DIR, Project
+from conftest import BIN_DIR, Project, copy_of_project
 from weblogs.bronze.spark import SparkBronze
 from weblogs.ingest.ledger import Ledger
 from weblogs.ingest.offers import IngestError, Limits, Offer
@@ -398,3 +399,36 @@ def test_a_replayed_batch_commits_nothing(spark_project: TargetProject, tmp_path
     history = spark_project.rows("describe history replay_raw.access_log_lines")
     writes = [commit for commit in history if commit["operation"] == "WRITE"]
     assert len(writes) == 1
+
+
+@LOCAL_MODE
+def test_an_unchanged_seed_stays_and_a_changed_one_reaches_the_stored_rows(
+    spark_project: TargetProject, tmp_path: Path
+) -> None:
+    """After the builds above: `dbt seed` leaves the unchanged seed's table as it is (the
+    same table, no new Delta version, so a reader never finds it dropped or empty); a
+    changed description is loaded and reaches the requests stored before it."""
+
+    def seed_table() -> tuple[str, int]:
+        detail = spark_project.rows("describe detail weblogs.http_status_codes")[0]
+        history = spark_project.rows("describe history weblogs.http_status_codes limit 1")
+        return detail["id"], history[0]["version"]
+
+    before = seed_table()
+    spark_project.dbt("seed")
+    assert seed_table() == before
+
+    changed = dataclasses.replace(
+        spark_project, project_dir=copy_of_project(tmp_path / "project"), _spark=None
+    )
+    seed = changed.project_dir / "seeds" / "http_status_codes.csv"
+    seed.write_text(seed.read_text().replace("\n200,OK,", "\n200,OK (renamed),", 1))
+    changed.dbt("build", "--select", "http_status_codes+", "--vars", MONITORS_WARN)
+    assert seed_table()[1] == before[1] + 1
+    described = spark_project.rows(
+        "select status_description, count(*) as n from weblogs.network_filter"
+        " group by status_description"
+    )
+    assert described == [
+        {"status_description": "OK (renamed)", "n": spark_project.count("weblogs.network_filter")}
+    ]

@@ -1,9 +1,9 @@
 """Which file each seed table holds, so an unchanged seed is not loaded again.
 
-dbt loads every seed in every build. On the embedded engine the sail_delta adapter's seed
-materialization asks :func:`is_loaded` first: the seed's table is left alone when the file
-(dbt's checksum of it), its column types and the table itself (its Delta version) are what
-the last load recorded. When a seed is loaded, the tables built from it no longer reflect
+dbt loads every seed in every build. The seed materialization of both adapters
+(session_functions) asks :func:`is_loaded` first: the seed's table is left alone when the
+file (dbt's checksum of it), its column types and the table itself (its Delta version, as
+the adapter reads it) are what the last load recorded. When a seed is loaded, the tables built from it no longer reflect
 it: their build marks are reset (weblogs.build.state), so the incremental ones take every
 row in again and the warehouse is not claimed built through anything until they have.
 """
@@ -26,27 +26,19 @@ def _record_path(warehouse: Path, schema: str, name: str) -> Path:
     return warehouse / layout.CATALOG_DIR / SEEDS_DIR / f"{schema}.{name}.json"
 
 
-def _table_version(location: Path) -> int | None:
-    from deltalake import DeltaTable
-    from deltalake.exceptions import TableNotFoundError
-
-    try:
-        return DeltaTable(str(location)).version()
-    except TableNotFoundError:
-        return None
-
-
 def _digest(fingerprint: str) -> str:
     return hashlib.sha256(fingerprint.encode("utf-8")).hexdigest()
 
 
-def is_loaded(warehouse: Path, schema: str, name: str, fingerprint: str) -> bool:
-    """Whether the seed's table holds the file described by `fingerprint`, unchanged since."""
+def is_loaded(
+    warehouse: Path, schema: str, name: str, fingerprint: str, version: int | None
+) -> bool:
+    """Whether the seed's table, now at Delta `version`, holds the file described by
+    `fingerprint`, unchanged since."""
     try:
         record = json.loads(_record_path(warehouse, schema, name).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    version = _table_version(warehouse / schema / name)
     return record == {"fingerprint": _digest(fingerprint), "table_version": version}
 
 
@@ -75,14 +67,11 @@ def forget_dependents(warehouse: Path, seed_id: str, models: Iterable[dict]) -> 
     return stale
 
 
-def record_load(warehouse: Path, schema: str, name: str, fingerprint: str) -> None:
-    """After a seed is loaded: its table holds this file."""
+def record_load(
+    warehouse: Path, schema: str, name: str, fingerprint: str, version: int | None
+) -> None:
+    """After a seed is loaded: its table, now at Delta `version`, holds this file."""
     write_atomically(
         _record_path(warehouse, schema, name),
-        json.dumps(
-            {
-                "fingerprint": _digest(fingerprint),
-                "table_version": _table_version(warehouse / schema / name),
-            }
-        ),
+        json.dumps({"fingerprint": _digest(fingerprint), "table_version": version}),
     )

@@ -21,7 +21,7 @@ from dbt.adapters.session_functions.impl import (
 )
 from weblogs import layout
 from weblogs.bronze import empty as raw_layer
-from weblogs.build import run_log, seeds
+from weblogs.build import run_log
 from weblogs.embedded import catalog, engine
 from weblogs.functions import FunctionDefinition
 
@@ -138,22 +138,15 @@ class SailDeltaAdapter(SessionFunctionsAdapter, SailAdapter):
         catalog.forget_view(self._warehouse(), schema, identifier)
         return ""
 
-    @available
-    def seed_is_loaded(self, schema: str, identifier: str, fingerprint: str) -> bool:
-        """Whether the seed's table already holds the file `fingerprint` describes."""
-        return seeds.is_loaded(self._warehouse(), schema, identifier, fingerprint)
+    def _table_version(self, schema: str, identifier: str) -> int | None:
+        """A Delta table's version, read from its log in the warehouse folder."""
+        from deltalake import DeltaTable
+        from deltalake.exceptions import TableNotFoundError
 
-    @available
-    def forget_seed_dependents(self, seed_id: str, models: list[dict]) -> str:
-        stale = seeds.forget_dependents(self._warehouse(), seed_id, models)
-        if stale:
-            logger.info(f"{seed_id} changes: {', '.join(stale)} will take in every row again")
-        return ""
-
-    @available
-    def record_seed_load(self, schema: str, identifier: str, fingerprint: str) -> str:
-        seeds.record_load(self._warehouse(), schema, identifier, fingerprint)
-        return ""
+        try:
+            return DeltaTable(str(self._warehouse() / schema / identifier)).version()
+        except TableNotFoundError:
+            return None
 
     def _keep_function(self, definition: FunctionDefinition) -> None:
         """Save the function in the warehouse catalog: the next process registers it again."""

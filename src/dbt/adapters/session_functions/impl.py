@@ -23,7 +23,7 @@ from dbt_common.exceptions import DbtRuntimeError
 from dbt.adapters import __about__ as about
 from dbt.adapters.session_functions.relation import SessionFunctionRelation
 from weblogs import file_lock
-from weblogs.build import fingerprint
+from weblogs.build import fingerprint, seeds
 from weblogs.build import state as build_state
 from weblogs.functions import FunctionDefinition, register_function
 
@@ -153,6 +153,10 @@ class SessionFunctionsAdapter(SparkAdapter):
     def _newest_batch(self, relation: str) -> int:
         """The newest ingest batch a table (schema.alias) holds; 0 if none."""
 
+    @abstractmethod
+    def _table_version(self, schema: str, identifier: str) -> int | None:
+        """A Delta table's current version; None when there is no such table."""
+
     def _keep_function(self, definition: FunctionDefinition) -> None:
         """Keep a registered function beyond this session; here the session is all there is."""
 
@@ -279,6 +283,25 @@ class SessionFunctionsAdapter(SparkAdapter):
         """Drop `relation` once the model being built has run (merge.sql stages a MERGE's
         source in one)."""
         self._scratch.tables.append(relation)
+        return ""
+
+    @available
+    def seed_is_loaded(self, schema: str, identifier: str, fingerprint: str) -> bool:
+        """Whether the seed's table already holds the file `fingerprint` describes."""
+        version = self._table_version(schema, identifier)
+        return seeds.is_loaded(self._warehouse(), schema, identifier, fingerprint, version)
+
+    @available
+    def forget_seed_dependents(self, seed_id: str, models: list[dict]) -> str:
+        stale = seeds.forget_dependents(self._warehouse(), seed_id, models)
+        if stale:
+            logger.info(f"{seed_id} changes: {', '.join(stale)} will take in every row again")
+        return ""
+
+    @available
+    def record_seed_load(self, schema: str, identifier: str, fingerprint: str) -> str:
+        version = self._table_version(schema, identifier)
+        seeds.record_load(self._warehouse(), schema, identifier, fingerprint, version)
         return ""
 
     @available

@@ -59,6 +59,12 @@ class SparkConnectAdapter(SessionFunctionsAdapter, SparkAdapter):
         build state that `weblogs status` and `weblogs run` read."""
         return layout.warehouse_path()
 
+    def _table_version(self, schema: str, identifier: str) -> int | None:
+        from weblogs.spark.tables import table_version
+
+        version = table_version(self._session(), schema, identifier)
+        return None if version < 0 else version
+
     def _newest_batch(self, relation: str) -> int:
         name = ".".join(quote(part) for part in relation.split(".", 1))
         row = self._session().sql(f"select max(ingest_batch_id) as batch from {name}").collect()
