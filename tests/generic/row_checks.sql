@@ -9,11 +9,12 @@
 
     Each check means what dbt's test of that name means:
     - not_null: [columns]: rows where the column is null;
-    - unique: [columns or expressions]: a value more than one row holds, nulls ignored
+    - unique: [column or expression]: a value more than one row holds, nulls ignored
       (the rows beyond each value's first are counted);
-    - unique_combination: [[columns], ...]: a combination of the columns more than one row
+    - unique_combination: [[columns]]: a combination of the columns more than one row
       holds, nulls counting as equal as group by counts them (a merge never matches a null
-      key, so two such rows are a duplicate the merge let in);
+      key, so two such rows are a duplicate the merge let in). One key per test, unique or
+      unique_combination;
     - accepted_values: {column: [values]} or {column: {values: [...], quote: false}}: rows
       whose non-null value is not listed;
     - matches_pattern: {column: regex}: rows whose non-null value does not match.
@@ -33,18 +34,6 @@
 {%- for column in not_null -%}
     {%- do checks.append(('not_null(' ~ column ~ ')', 'count_if(' ~ column ~ ' is null)')) -%}
 {%- endfor -%}
-{%- for expression in unique -%}
-    {%- do checks.append((
-        'unique(' ~ expression ~ ')',
-        'count(' ~ expression ~ ') - count(distinct ' ~ expression ~ ')'
-    )) -%}
-{%- endfor -%}
-{%- for columns in unique_combination -%}
-    {%- do checks.append((
-        'unique_combination(' ~ columns | join(', ') ~ ')',
-        'count(*) - count(distinct struct(' ~ columns | join(', ') ~ '))'
-    )) -%}
-{%- endfor -%}
 {%- for column, accepted in accepted_values.items() -%}
     {%- set values = accepted['values'] if accepted is mapping else accepted -%}
     {%- set quote = accepted.get('quote', true) if accepted is mapping else true -%}
@@ -63,27 +52,65 @@
         'count_if(not ' ~ column ~ " rlike '" ~ pattern ~ "')"
     )) -%}
 {%- endfor -%}
-{%- if not checks -%}
+{#- The key check: the rows are grouped by the key, and a key held by n rows counts n - 1
+    failing rows (a unique value's nulls are no key). One per test: a second key would need
+    a second grouping, so a second read. -#}
+{%- set keys = [] -%}
+{%- for expression in unique -%}
+    {%- do keys.append(('unique(' ~ expression ~ ')', [expression], expression ~ ' is not null')) -%}
+{%- endfor -%}
+{%- for columns in unique_combination -%}
+    {%- do keys.append(('unique_combination(' ~ columns | join(', ') ~ ')', columns, 'true')) -%}
+{%- endfor -%}
+{%- if keys | length > 1 -%}
+    {{ exceptions.raise_compiler_error(
+        'row_checks on ' ~ model ~ ' names ' ~ keys | length ~ ' keys; one unique or '
+        ~ 'unique_combination per test (each key is one grouping of the rows)'
+    ) }}
+{%- endif -%}
+{%- if not checks and not keys -%}
     {{ exceptions.raise_compiler_error('row_checks on ' ~ model ~ ' names no check') }}
 {%- endif -%}
-{#- The counts are one aggregate over the rows; exploding them into one row per check
-    happens on that single row, so the relation is read once whatever the count. -#}
+{%- set names = checks | map(attribute=0) | list + keys | map(attribute=0) | list -%}
+{#- Each check's failing rows, counted in one read: per key when there is one (the other
+    checks' counts summed over the keys), then one row per check, exploded from the single
+    row of counts. An aggregate over the rows with count(distinct ...) would read them once
+    too, but engines run a distinct count beside other aggregates on one thread. -#}
 select
     failed.check_name,
     failed.failing_rows
 from (
     select
         explode(array(
-            {%- for name, _ in checks %}
+            {%- for name in names %}
             named_struct('check_name', '{{ name | replace("'", "\\'") }}', 'failing_rows', c{{ loop.index }}){{ ',' if not loop.last }}
             {%- endfor %}
         )) as failed
     from (
         select
-            {%- for _, count in checks %}
-            {{ count }} as c{{ loop.index }}{{ ',' if not loop.last }}
+            {%- for _ in checks %}
+            sum(c{{ loop.index }}) as c{{ loop.index }},
             {%- endfor %}
-        from {{ model }}
+            {%- if keys %}
+            sum(case when is_key and key_rows > 1 then key_rows - 1 else 0 end)
+                as c{{ checks | length + 1 }}
+            {%- else %}
+            0 as no_key
+            {%- endif %}
+        from (
+            select
+                {%- for _, count in checks %}
+                {{ count }} as c{{ loop.index }},
+                {%- endfor %}
+                {%- if keys %}
+                {{ keys[0][2] }} as is_key,
+                {%- endif %}
+                count(*) as key_rows
+            from {{ model }}
+            {%- if keys %}
+            group by {{ keys[0][1] | join(', ') }}
+            {%- endif %}
+        ) as per_key
     ) as counted
 ) as per_check
 where failed.failing_rows > 0
