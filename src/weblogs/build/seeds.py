@@ -3,9 +3,10 @@
 dbt loads every seed in every build. The seed materialization of both adapters
 (session_functions) asks :func:`is_loaded` first: the seed's table is left alone when the
 file (dbt's checksum of it), its column types and the table itself (its Delta version, as
-the adapter reads it) are what the last load recorded. When a seed is loaded, the tables built from it no longer reflect
-it: their build marks are reset (weblogs.build.state), so the incremental ones take every
-row in again and the warehouse is not claimed built through anything until they have.
+the adapter reads it) are what the last load recorded. When a seed is loaded, the tables
+built from it no longer reflect it: their build marks are reset (weblogs.build.state), so
+the incremental ones take every row in again and the warehouse is not claimed built
+through anything until they have.
 """
 
 from __future__ import annotations
