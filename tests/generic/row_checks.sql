@@ -1,4 +1,4 @@
-{% test row_checks(model, not_null=[], unique=[], unique_combination=[], accepted_values={}, matches_pattern={}) %}
+{% test row_checks(model, not_null=[], unique=none, unique_combination=none, accepted_values={}, matches_pattern={}) %}
 {#- A relation's row-level checks in one query: one read of the rows instead of one per
     check, which is what a data test costs most of on Spark (each query's analysis, Delta
     snapshot and job) and a good part of it on the embedded engine. The test returns one
@@ -9,12 +9,12 @@
 
     Each check means what dbt's test of that name means:
     - not_null: [columns]: rows where the column is null;
-    - unique: [column or expression]: a value more than one row holds, nulls ignored
-      (the rows beyond each value's first are counted);
-    - unique_combination: [[columns]]: a combination of the columns more than one row
-      holds, nulls counting as equal as group by counts them (a merge never matches a null
-      key, so two such rows are a duplicate the merge let in). One key per test, unique or
-      unique_combination;
+    - unique: column or expression: a value more than one row holds, nulls ignored (the
+      rows beyond each value's first are counted);
+    - unique_combination: [columns]: a combination of the columns more than one row holds,
+      nulls counting as equal as group by counts them (a merge never matches a null key,
+      so two such rows are a duplicate the merge let in). One key per test, unique or
+      unique_combination: a second key would need a second grouping, so a second read;
     - accepted_values: {column: [values]} or {column: {values: [...], quote: false}}: rows
       whose non-null value is not listed;
     - matches_pattern: {column: regex}: rows whose non-null value does not match.
@@ -52,26 +52,31 @@
         'count_if(not ' ~ column ~ " rlike '" ~ pattern ~ "')"
     )) -%}
 {%- endfor -%}
-{#- The key check: the rows are grouped by the key, and a key held by n rows counts n - 1
-    failing rows (a unique value's nulls are no key). One per test: a second key would need
-    a second grouping, so a second read. -#}
-{%- set keys = [] -%}
-{%- for expression in unique -%}
-    {%- do keys.append(('unique(' ~ expression ~ ')', [expression], expression ~ ' is not null')) -%}
-{%- endfor -%}
-{%- for columns in unique_combination -%}
-    {%- do keys.append(('unique_combination(' ~ columns | join(', ') ~ ')', columns, 'true')) -%}
-{%- endfor -%}
-{%- if keys | length > 1 -%}
+{#- The key check, (name, grouping columns, which groups are keys): the rows are grouped
+    by the key, and a key held by n rows counts n - 1 failing rows (a unique value's nulls
+    are no key). -#}
+{%- set key = none -%}
+{%- if unique is not none and unique_combination is not none -%}
     {{ exceptions.raise_compiler_error(
-        'row_checks on ' ~ model ~ ' names ' ~ keys | length ~ ' keys; one unique or '
-        ~ 'unique_combination per test (each key is one grouping of the rows)'
+        'row_checks on ' ~ model ~ ' names two keys; one unique or unique_combination per '
+        ~ 'test (each key is one grouping of the rows)'
     ) }}
+{%- elif unique is not none -%}
+    {%- if unique is not string -%}
+        {{ exceptions.raise_compiler_error(
+            'row_checks on ' ~ model ~ ': unique takes one column or expression, not ' ~ unique
+        ) }}
+    {%- endif -%}
+    {%- set key = ('unique(' ~ unique ~ ')', [unique], unique ~ ' is not null') -%}
+{%- elif unique_combination is not none -%}
+    {%- set key = (
+        'unique_combination(' ~ unique_combination | join(', ') ~ ')', unique_combination, 'true'
+    ) -%}
 {%- endif -%}
-{%- if not checks and not keys -%}
+{%- if not checks and key is none -%}
     {{ exceptions.raise_compiler_error('row_checks on ' ~ model ~ ' names no check') }}
 {%- endif -%}
-{%- set names = checks | map(attribute=0) | list + keys | map(attribute=0) | list -%}
+{%- set names = checks | map(attribute=0) | list + ([key[0]] if key else []) -%}
 {#- Each check's failing rows, counted in one read: per key when there is one (the other
     checks' counts summed over the keys), then one row per check, exploded from the single
     row of counts. An aggregate over the rows with count(distinct ...) would read them once
@@ -91,7 +96,7 @@ from (
             {%- for _ in checks %}
             sum(c{{ loop.index }}) as c{{ loop.index }},
             {%- endfor %}
-            {%- if keys %}
+            {%- if key %}
             sum(case when is_key and key_rows > 1 then key_rows - 1 else 0 end)
                 as c{{ checks | length + 1 }}
             {%- else %}
@@ -102,13 +107,13 @@ from (
                 {%- for _, count in checks %}
                 {{ count }} as c{{ loop.index }},
                 {%- endfor %}
-                {%- if keys %}
-                {{ keys[0][2] }} as is_key,
+                {%- if key %}
+                {{ key[2] }} as is_key,
                 {%- endif %}
                 count(*) as key_rows
             from {{ model }}
-            {%- if keys %}
-            group by {{ keys[0][1] | join(', ') }}
+            {%- if key %}
+            group by {{ key[1] | join(', ') }}
             {%- endif %}
         ) as per_key
     ) as counted
