@@ -21,31 +21,39 @@ from weblogs_bench.variants import BenchError
 _PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 _TICKS = os.sysconf("SC_CLK_TCK")
 _SAMPLE_SECONDS = 0.05
-# An engine's processes are listed and sampled less often: a JVM has a hundred threads, each
-# a file to read to find its children.
+# An engine's processes are listed and sampled less often: finding them reads every
+# process's stat.
 _ENGINE_SAMPLES_EVERY = 10
 # The processes of an engine beside a command, by group ("server JVM", "worker-1 executor
 # Python"), found anew at each sample (Python workers come and go).
 EngineProcesses = Callable[[], dict[str, list[int]]]
 
 
-def _children(pid: int) -> list[int]:
-    found: list[int] = []
-    try:
-        for task in os.listdir(f"/proc/{pid}/task"):
-            with open(f"/proc/{pid}/task/{task}/children") as handle:
-                found.extend(int(child) for child in handle.read().split())
-    except OSError:  # the process ended meanwhile
-        pass
-    return found
+def children_by_parent() -> dict[int, list[int]]:
+    """Every process's children, from one pass over every process's stat: the kernel's own
+    per-thread `children` lists can miss a child while other processes start and end."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                stat = handle.read()
+        except OSError:  # the process ended meanwhile
+            continue
+        # "pid (command) state ppid ...": the command may hold spaces and parentheses.
+        parent = int(stat.rpartition(")")[2].split()[1])
+        children.setdefault(parent, []).append(int(entry))
+    return children
 
 
 def _tree(root: int) -> list[int]:
+    children = children_by_parent()
     pids, pending = [], [root]
     while pending:
         pid = pending.pop()
         pids.append(pid)
-        pending.extend(_children(pid))
+        pending.extend(children.get(pid, []))
     return pids
 
 

@@ -20,7 +20,7 @@ import sys
 import time
 from pathlib import Path
 
-from weblogs_bench.measure import measured
+from weblogs_bench.measure import children_by_parent, measured
 from weblogs_bench.variants import BenchError
 
 # Engines the pipeline runs on (`--engines`): the embedded one, and the spark target's two
@@ -30,17 +30,6 @@ SPARK_WORKERS = {"spark-local": 0, "spark-cluster": 2}
 ENGINES = (EMBEDDED, *SPARK_WORKERS)
 EXECUTOR_CLASS = "org.apache.spark.executor.CoarseGrainedExecutorBackend"
 START_TIMEOUT_SECONDS = 600
-
-
-def _children(pid: int) -> list[int]:
-    found: list[int] = []
-    try:
-        for task in os.listdir(f"/proc/{pid}/task"):
-            with open(f"/proc/{pid}/task/{task}/children") as handle:
-                found.extend(int(child) for child in handle.read().split())
-    except OSError:
-        pass
-    return found
 
 
 def _command_line(pid: int) -> str:
@@ -54,12 +43,13 @@ def process_groups(roots: dict[str, int]) -> dict[str, list[int]]:
     """Every JVM and Python process under each root JVM, in groups: the root ("server JVM",
     "worker-1 JVM"), its Python workers, its executors' JVMs and their Python workers."""
     groups: dict[str, list[int]] = {}
+    children = children_by_parent()
     for role, root in roots.items():
         groups[f"{role} JVM"] = [root]
         pending = [(root, role)]
         while pending:
             pid, owner = pending.pop()
-            for child in _children(pid):
+            for child in children.get(pid, []):
                 line = _command_line(child)
                 if EXECUTOR_CLASS in line:
                     groups.setdefault(f"{owner} executor JVM", []).append(child)

@@ -300,8 +300,8 @@ def test_an_engines_processes_are_measured_with_the_command(tmp_path: Path) -> N
 
 
 def test_spark_processes_are_grouped_by_the_jvm_they_run_under() -> None:
-    """The benchmark's own process stands in for a root JVM: its Python children (a
-    pytest worker's are none) are found under it, and a process with none is one group."""
+    """The benchmark's own process stands in for a root JVM: its Python child is found
+    under it."""
     me = os.getpid()
     child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
     try:
