@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -279,6 +280,57 @@ def test_a_build_after_a_long_wait_opens_its_engine_session_when_it_starts(
     assert built(project, "late.log"), output
     assert process.returncode == 0, output
     assert "failed" not in output
+
+
+@pytest.mark.e2e
+def test_a_build_runs_on_the_parse_made_while_it_waited_unless_the_project_changed(
+    project_copy: Project, tmp_path: Path
+) -> None:
+    """The dbt child waiting for the next build has parsed the project already: its build
+    does not parse again. A model added while it waits is seen, said, parsed and built."""
+    project = project_copy
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    # Written by `dbt parse` alone, not by a build (which writes the manifest again).
+    parse_timing = project.workdir / "target" / "perf_info.json"
+    process = subprocess.Popen(
+        [str(BIN_DIR / "weblogs"), "run", "--landing", str(landing), "--every", "1s",
+         "--settle-seconds", "0", "--vars", LOW_COVERAGE],
+        cwd=project.workdir, env=project.env(), stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        write_log(landing / "first.log", 300, seed=19)
+        wait_until(lambda: built(project, "first.log"), process, "first.log built")
+        # A newer parse timing is the parse of the child now waiting for the next build.
+        parsed_at = parse_timing.stat().st_mtime_ns
+        wait_until(lambda: parse_timing.stat().st_mtime_ns != parsed_at, process, "a parse ahead")
+        time.sleep(2)  # its check that the project did not change while it parsed
+        assert "partial parsing" not in project.dbt_log().lower()
+        probe = project.project_dir / "models" / "marts" / "parse_probe.sql"
+        probe.write_text("select 1 as probe\n")
+        write_log(landing / "second.log", 300, seed=23)
+        probe_table = project.warehouse / "weblogs" / "parse_probe" / "_delta_log"
+        wait_until(lambda: built(project, "second.log"), process, "second.log built")
+        wait_until(probe_table.is_dir, process, "the added model built")
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=120)
+    assert process.returncode == 0, output
+    assert output.count("the project changed while its build waited: dbt parses it again") == 1
+    assert "partial parsing" in project.dbt_log().lower()
+
+
+def wait_until(
+    done: Callable[[], bool], process: subprocess.Popen, what: str, seconds: float = 240
+) -> None:
+    deadline = time.monotonic() + seconds
+    while not done():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"no {what} within {seconds:.0f} s\n{process.communicate()[0]}")
+        time.sleep(0.5)
 
 
 def test_a_second_run_refuses_while_the_first_holds_the_warehouse(tmp_path: Path) -> None:

@@ -7,7 +7,9 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from weblogs import layout
 from weblogs.cli.process import drop_output
@@ -65,23 +67,31 @@ def nothing_to_build(warehouse: Path, raw_schema: str, target: Target, dbt_args:
     """One line saying that a build would have nothing to do (weblogs.build.up_to_date), or
     None: always None on an engine where weblogs cannot tell, and with dbt arguments besides
     --vars."""
-    from weblogs.build import fingerprint, up_to_date
-    from weblogs.targets import PROFILE, profiles_path
+    from weblogs.build import up_to_date
 
     cli_vars = up_to_date.vars_only(dbt_args)
     if not target.engine.knows_when_up_to_date or cli_vars is None:
         return None
     dbt_environment(warehouse)
-    current = fingerprint.project_fingerprint(
+    current = project_fingerprint(target, cli_vars)
+    committed = target.bronze(warehouse, raw_schema).committed_batch_id()
+    tables = target.tables(warehouse, "build")
+    return up_to_date.nothing_new(warehouse, committed, current, tables.version)
+
+
+def project_fingerprint(target: Target, cli_vars: Mapping[str, Any]) -> str:
+    """The fingerprint (weblogs.build.fingerprint) of the project dbt would build now on
+    `target` with these --vars, from the folders of the environment (dbt_environment)."""
+    from weblogs.build import fingerprint
+    from weblogs.targets import PROFILE, profiles_path
+
+    return fingerprint.project_fingerprint(
         Path(os.environ["DBT_PROJECT_DIR"]),
         target.name,
         fingerprint.profile_output(profiles_path(), PROFILE, target.name),
         cli_vars,
         target.engine.dbt_includes,
     )
-    committed = target.bronze(warehouse, raw_schema).committed_batch_id()
-    tables = target.tables(warehouse, "build")
-    return up_to_date.nothing_new(warehouse, committed, current, tables.version)
 
 
 class QuietInterrupt(logging.Filter):
@@ -123,9 +133,10 @@ class ClosedOutput(logging.Filter):
         return handle_error
 
 
-def call_dbt(args: list[str]):  # dbt's dbtRunnerResult
-    """dbt in this process. An error dbt did not report itself (the in-process runner returns
-    a usage error unprinted) is raised or printed here; a Ctrl-C it caught is raised again."""
+def call_dbt(args: list[str], manifest=None):  # dbt's Manifest, dbtRunnerResult
+    """dbt in this process; on `manifest` when given, instead of parsing the project. An
+    error dbt did not report itself (the in-process runner returns a usage error unprinted)
+    is raised or printed here; a Ctrl-C it caught is raised again."""
     from dbt.cli.exceptions import DbtUsageException
     from dbt.cli.main import dbtRunner
 
@@ -139,7 +150,7 @@ def call_dbt(args: list[str]):  # dbt's dbtRunnerResult
         if event.info.name == "MainEncounteredError":
             reported.append(event.info.name)
 
-    result = dbtRunner(callbacks=[note_reported]).invoke(args)
+    result = dbtRunner(manifest=manifest, callbacks=[note_reported]).invoke(args)
     error = result.exception
     if isinstance(error, KeyboardInterrupt):
         raise KeyboardInterrupt

@@ -8,8 +8,11 @@ the dbt arguments and the environment to run them in, runs dbt, and reports erro
 Ctrl-C as the `weblogs` command does (exit 130 on Ctrl-C, silently: the parent says it in
 one line). With `--warm-up` it first imports dbt and starts the embedded engine, before its
 build is asked for: `weblogs run --every/--watch` keeps one such child waiting between
-builds, so a build does not wait for that (about 1.4 s of each). Stdin closed without a
-line ends the child with nothing done."""
+builds, so a build does not wait for that (about 1.4 s of each). With `--parse-ahead SPEC`
+it also parses the project for the build SPEC describes, and the build runs on that parse
+when its arguments and environment are the ones parsed for and the project's files have
+not changed since (else dbt parses again, and a changed project is said). Stdin closed
+without a line ends the child with nothing done."""
 
 from __future__ import annotations
 
@@ -21,25 +24,45 @@ import signal
 import subprocess
 import sys
 from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
-from weblogs.cli.dbt import call_dbt, dbt_environment, first_line, stop_child, target_arguments
+from weblogs.build.state import BATCH_CEILING_ENV
+from weblogs.build.up_to_date import vars_only
+from weblogs.cli.dbt import (
+    call_dbt,
+    dbt_environment,
+    first_line,
+    project_fingerprint,
+    stop_child,
+    target_arguments,
+)
 from weblogs.cli.process import leave
 from weblogs.embedded import engine
 from weblogs.errors import UsageError
-from weblogs.file_lock import handed_over_fds
+from weblogs.file_lock import LOCK_FD_ENV, handed_over_fds
 from weblogs.targets import Target
 
 WARM_UP = "--warm-up"
+PARSE_AHEAD = "--parse-ahead"
 CHECK = "--check"
+# What may differ between the environment a build was parsed in and the one it runs in,
+# read as the build runs, never by the parse: a slice's last batch, the warehouse lock's
+# descriptor handed over by the run's cycle.
+RUN_TIME_ONLY_ENV = (BATCH_CEILING_ENV, LOCK_FD_ENV)
 # A failed build's one-line reason is cut here (dbt's messages can hold a whole query).
 MAX_ERROR_CHARACTERS = 400
 
 
-def start(target: Target, warehouse: Path) -> subprocess.Popen:
-    """A child waiting for its build; warming up first on the embedded engine."""
+def start(target: Target, warehouse: Path, build_args: list[str] | None = None) -> subprocess.Popen:
+    """A child waiting for its build; warming up first on the embedded engine, and parsing
+    the project for a build with `build_args` when given (and they are --vars at most: dbt
+    parse takes no selection)."""
     dbt_environment(warehouse)
     warm = [WARM_UP] if target.engine.embedded else []
+    if build_args is not None and vars_only(build_args) is not None:
+        warm += [PARSE_AHEAD, json.dumps({"target": asdict(target), "dbt_args": build_args})]
     return subprocess.Popen(
         [sys.executable, "-m", "weblogs.cli.dbt_child", *warm],
         stdin=subprocess.PIPE,
@@ -129,22 +152,30 @@ class SpareChild:
     Call it as run_dbt_process; close() ends the spare (it waits idle, holding about
     0.24 GiB)."""
 
-    def __init__(self, warehouse: Path, target: Target, wanted: Callable[[], bool]) -> None:
+    def __init__(
+        self,
+        warehouse: Path,
+        target: Target,
+        wanted: Callable[[], bool],
+        build_args: list[str] | None = None,
+    ) -> None:
         self.warehouse = warehouse
         self.target = target
         # Whether another build may follow (not once the run is told to stop).
         self.wanted = wanted
+        # The dbt arguments of the run's builds, for the spare to parse the project ahead.
+        self.build_args = build_args
         self._spare: subprocess.Popen | None = None
 
     def start(self) -> None:
         if self._spare is None and self.wanted():
-            self._spare = start(self.target, self.warehouse)
+            self._spare = start(self.target, self.warehouse, self.build_args)
 
     def __call__(self, command: str, args: list[str], warehouse: Path, target: Target) -> int:
         target.check_ready(warehouse)
         child, self._spare = self._spare, None
         if child is None or child.poll() is not None:
-            child = start(target, warehouse)
+            child = start(target, warehouse, self.build_args)
         status = build_in(child, dbt_argv(command, args, target))
         self.start()
         return status
@@ -194,6 +225,59 @@ def warm_up() -> None:
     engine.server_url()
 
 
+@dataclass
+class Parsed:
+    """The project as parsed ahead of a build: dbt's manifest, and what it was parsed from."""
+
+    manifest: Any  # dbt's Manifest
+    build_argv: list[str]
+    environ: dict[str, str]
+    fingerprint: str
+    cli_vars: dict[str, Any]
+    target: Target
+
+    def manifest_for(self, build_argv: list[str]) -> Any:
+        """The manifest, if a build with build_argv in this environment is what it was
+        parsed for and the project is unchanged; else None, dbt parses again (saying so if
+        the project changed)."""
+        if build_argv != self.build_argv or _parse_environ(os.environ) != self.environ:
+            return None
+        if project_fingerprint(self.target, self.cli_vars) != self.fingerprint:
+            print("the project changed while its build waited: dbt parses it again", flush=True)
+            return None
+        return self.manifest
+
+
+def _parse_environ(environ: Any) -> dict[str, str]:
+    return {key: value for key, value in environ.items() if key not in RUN_TIME_ONLY_ENV}
+
+
+def parse_ahead(spec: dict[str, Any], inherited: dict[str, str]) -> Parsed | None:
+    """Parse the project as the build `spec` describes will, silently (the build reports
+    what fails); None if dbt cannot, or the project changed while it parsed. `inherited` is
+    the environment this process was started with, which its build's must match (the
+    warm-up adds the engine's settings to it, as the build does again)."""
+    from dbt.cli.main import dbtRunner
+
+    target = Target(**spec["target"])
+    dbt_args = list(spec["dbt_args"])
+    cli_vars = dict(vars_only(dbt_args) or {})
+    before = project_fingerprint(target, cli_vars)
+    result = dbtRunner().invoke(
+        ["parse", "--log-level", "none", *dbt_args, *target_arguments(target)]
+    )
+    if not result.success or project_fingerprint(target, cli_vars) != before:
+        return None
+    return Parsed(
+        manifest=result.result,
+        build_argv=dbt_argv("build", dbt_args, target),
+        environ=_parse_environ(inherited),
+        fingerprint=before,
+        cli_vars=cli_vars,
+        target=target,
+    )
+
+
 def main(argv: list[str]) -> int:
     try:
         if argv[:1] == [CHECK]:
@@ -201,17 +285,23 @@ def main(argv: list[str]) -> int:
             if refusal:
                 raise UsageError(refusal)
             return 0
+        parsed, inherited = None, dict(os.environ)
+        # The build does each step again, and reports what fails there.
         if WARM_UP in argv:
-            # The build does each step again, and reports what fails there.
             with contextlib.suppress(Exception):
                 warm_up()
+        if PARSE_AHEAD in argv:
+            with contextlib.suppress(Exception):
+                spec = json.loads(argv[argv.index(PARSE_AHEAD) + 1])
+                parsed = parse_ahead(spec, inherited)
         line = sys.stdin.readline()
         if not line:
             return 0
         order = json.loads(line)
         os.environ.clear()
         os.environ.update(order["environ"])
-        result = call_dbt(order["args"])
+        manifest = parsed.manifest_for(order["args"]) if parsed else None
+        result = call_dbt(order["args"], manifest=manifest)
         if result.success:
             return 0
         print(f"dbt {order['args'][0]} failed: {first_error(result)}", flush=True)

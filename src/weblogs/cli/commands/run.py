@@ -50,7 +50,7 @@ def run_landing(scope: Scope, options: RunOptions, command: str) -> int:
     trigger = options.trigger
     # A run that goes on keeps a dbt child started ahead for its next build; a single cycle
     # starts each when it is needed.
-    spare = SpareChild(scope.warehouse, target, wanted=lambda: not stop())
+    spare = SpareChild(scope.warehouse, target, lambda: not stop(), build_options.dbt_args)
     call = spare if trigger.goes_on else run_dbt_process
 
     def build() -> bool:
