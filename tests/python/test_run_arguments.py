@@ -4,11 +4,13 @@ cycles."""
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
 
 from weblogs.cli.main import main
+from weblogs.ingest.micro_batches import IngestResult
 from weblogs.runner import Runner
 
 
@@ -54,6 +56,33 @@ def test_every_says_when_a_cycle_found_nothing_new(tmp_path: Path) -> None:
     assert len(said) == 2, said
     assert all(line.startswith(f"nothing new in {tmp_path}; next look at ") for line in said)
     assert all(line.endswith(" UTC") for line in said)
+
+
+def test_every_follows_a_cycle_that_overran_with_one_cycle_not_a_burst(tmp_path: Path) -> None:
+    """A cycle longer than the interval is followed by one cycle at once, then the interval
+    again: each missed interval used to run a cycle, back to back."""
+    started: list[float] = []
+    first_ended = 0.0
+    runner = Runner(
+        landing=tmp_path, warehouse=tmp_path / "warehouse", raw_schema="raw",
+        build=lambda: True, say=lambda line: None,
+    )  # fmt: skip
+
+    def cycle() -> IngestResult:
+        nonlocal first_ended
+        started.append(time.monotonic())
+        runner.report.cycles += 1
+        if len(started) == 1:
+            time.sleep(1.0)  # five intervals
+            first_ended = time.monotonic()
+        return IngestResult()
+
+    runner.cycle = cycle
+    runner.run_every(0.2, max_cycles=4)
+    # The second cycle at once, then one an interval after another (at least: a wait may
+    # end late, never early).
+    assert started[2] >= first_ended + 0.2
+    assert started[3] >= first_ended + 0.4
 
 
 def test_dbt_run_by_weblogs_is_told_not_to_colour_a_file_or_pipe(monkeypatch, tmp_path) -> None:
