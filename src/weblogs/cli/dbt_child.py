@@ -254,9 +254,10 @@ def _parse_environ(environ: Any) -> dict[str, str]:
 
 def parse_ahead(spec: dict[str, Any], inherited: dict[str, str]) -> Parsed | None:
     """Parse the project as the build `spec` describes will, silently (the build reports
-    what fails); None if dbt cannot, or the project changed while it parsed. `inherited` is
-    the environment this process was started with, which its build's must match (the
-    warm-up adds the engine's settings to it, as the build does again)."""
+    what fails); None if dbt cannot. The fingerprint is taken before the parse, so a change
+    during it is one Parsed.manifest_for finds. `inherited` is the environment this process
+    was started with, which its build's must match (the warm-up adds the engine's settings
+    to it, as the build does again)."""
     from dbt.cli.main import dbtRunner
 
     target = Target(**spec["target"])
@@ -266,7 +267,7 @@ def parse_ahead(spec: dict[str, Any], inherited: dict[str, str]) -> Parsed | Non
     result = dbtRunner().invoke(
         ["parse", "--log-level", "none", *dbt_args, *target_arguments(target)]
     )
-    if not result.success or project_fingerprint(target, cli_vars) != before:
+    if not result.success:
         return None
     return Parsed(
         manifest=result.result,
