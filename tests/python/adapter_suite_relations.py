@@ -302,14 +302,20 @@ class TestIncrementalConstraintsColumnsEqual(
         }
 
 
-def create_table_sql(adapter_type: str, select: str) -> str:
-    """The statement dbt-spark writes for a contracted Delta table: CREATE OR REPLACE ...
-    AS SELECT, the constraints added after it. On the embedded engine the table is written
-    at its fixed location (the path ends in the model's name, so dbt's test reads it as the
-    model's identifier) and may change its columns (overwriteSchema)."""
+def create_table_sql(adapter_type: str, select: str, not_null: tuple[str, ...] = ()) -> str:
+    """The statement written for a contracted Delta table: CREATE OR REPLACE ... AS SELECT.
+    On the embedded engine the table is written at its fixed location (the path ends in the
+    model's name, so dbt's test reads it as the model's identifier) and may change its
+    columns (overwriteSchema), and the `not_null` columns' constraints are added after it;
+    on Spark the statement itself holds them, as Delta's table properties."""
     clauses = "using delta"
     if adapter_type == "sail_delta":
         clauses += " options (overwriteSchema 'true') location <model_identifier>"
+    elif not_null:
+        properties = ", ".join(
+            f"'delta.constraints.not_null_{column}' = '{column} is not null'" for column in not_null
+        )
+        clauses += f" tblproperties ({properties})"
     return f"create or replace table <model_identifier> {clauses} as {select}"
 
 
@@ -324,7 +330,7 @@ select id, color, date_day from (
 class ContractedDelta:
     @pytest.fixture(scope="class")
     def expected_sql(self, adapter_type: str) -> str:
-        return create_table_sql(adapter_type, DEPENDS_ON_FK_SELECT)
+        return create_table_sql(adapter_type, DEPENDS_ON_FK_SELECT, not_null=("id",))
 
 
 class TestTableConstraintsDdlEnforcement(ContractedDelta, BaseConstraintsRuntimeDdlEnforcement):
@@ -382,9 +388,10 @@ class TestConstraintQuotedColumn(BaseConstraintQuotedColumn):
 
 
 class ConstraintsRollback:
-    """A row that breaks a constraint fails the model. Delta checks constraints after the
-    table is replaced (dbt-spark adds them with ALTER TABLE), so a table model keeps the new
-    rows, while an incremental one never inserts them."""
+    """A row that breaks a constraint fails the model. On the embedded engine Delta checks
+    constraints after the table is replaced (they are added with ALTER TABLE), so a table
+    model keeps the new rows; on Spark the statement that replaces the table holds them and
+    fails, so the table keeps its old rows. An incremental model never inserts them."""
 
     @pytest.fixture(scope="class")
     def expected_error_messages(self) -> list[str]:
@@ -412,8 +419,8 @@ class TestTableConstraintsRollback(ConstraintsRollback, BaseConstraintsRollback)
         }
 
     @pytest.fixture(scope="class")
-    def expected_color(self) -> str:
-        return "red"
+    def expected_color(self, adapter_type: str) -> str:
+        return "red" if adapter_type == "sail_delta" else "blue"
 
 
 class TestIncrementalConstraintsRollback(ConstraintsRollback, BaseIncrementalConstraintsRollback):

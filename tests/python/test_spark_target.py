@@ -184,8 +184,15 @@ def test_an_increment_reads_the_batches_after_the_build_state_marks(
 def test_contract_not_nulls_are_constraints_spark_enforces(spark_project: TargetProject) -> None:
     """After the build above: each contract's not-null column is a Delta CHECK constraint
     (no not_null data test reads it: Delta checks every write); a table model built again
-    keeps one of each, and Spark refuses a null, leaving the table as it was."""
+    keeps one of each, written by the one statement that replaces the table (no commit
+    adds them afterwards), and Spark refuses a null, leaving the table as it was."""
+    table = "weblogs.requests_by_status"
+    version = spark_project.rows(f"describe history {table} limit 1")[0]["version"]
     spark_project.dbt("run", "--select", "requests_by_status")
+    commits = spark_project.rows(f"describe history {table}")
+    assert [row["operation"] for row in commits if row["version"] > version] == [
+        "CREATE OR REPLACE TABLE AS SELECT"
+    ]
     for model, columns in declared_not_null().items():
         held = {row["key"] for row in spark_project.rows(f"show tblproperties weblogs.{model}")}
         assert {key for key in held if key.startswith("delta.constr")} == constraint_properties(
@@ -195,6 +202,34 @@ def test_contract_not_nulls_are_constraints_spark_enforces(spark_project: Target
     with pytest.raises(Exception, match=NULL_REFUSED):
         spark_project.spark.sql(NULL_ROW_SQL).collect()
     assert spark_project.table("weblogs.requests_by_status") == before
+
+
+@LOCAL_MODE
+def test_a_merge_computes_its_incoming_rows_once(spark_project: TargetProject) -> None:
+    """After the increments above: traffic_by_window recomputes the windows of the new
+    lines and those not final yet, so its merge updates stored windows. The MERGE and the
+    probe for stored rows read the model's query from one computation Spark holds in memory
+    (CACHE TABLE) and releases after the model, not from a table staged for it; the windows
+    still add up to the requests."""
+    spark_project.dbt(
+        "build", "--select", "traffic_by_window", "--indirect-selection", "cautious",
+        "--vars", MONITORS_WARN,
+    )  # fmt: skip
+    log = spark_project.dbt_log()
+    run = log[log.rindex("Running with dbt") :]
+    assert "cache table traffic_by_window__dbt_tmp" in run
+    assert "uncache table if exists traffic_by_window__dbt_tmp" in run
+    assert "traffic_by_window__dbt_merge_source" not in run
+    merge = spark_project.rows("describe history weblogs.traffic_by_window limit 1")[0]
+    assert merge["operation"] == "MERGE", merge["operation"]
+    assert int(merge["operationMetrics"]["numTargetRowsUpdated"]) >= 1
+    totals = spark_project.rows(
+        "select (select sum(request_count) from weblogs.traffic_by_window) as windowed,"
+        " (select count(*) from weblogs.int_access_requests_deduplicated) as requests"
+    )[0]
+    assert totals["windowed"] == totals["requests"], totals
+    cached = spark_project.rows("show tables in weblogs")
+    assert not [row for row in cached if "merge_source" in row["tableName"]], cached
 
 
 @LOCAL_MODE

@@ -74,11 +74,12 @@ _run_starts: dict[str, RunInputs] = {}
 
 
 class _ScratchTables(threading.local):
-    """The tables the model being built staged, one list per thread (models run in
-    parallel threads)."""
+    """The tables the model being built staged and the views it held in memory, one list
+    each per thread (models run in parallel threads)."""
 
     def __init__(self) -> None:
         self.tables: list[BaseRelation] = []
+        self.held: list[BaseRelation] = []
 
 
 # What a table, an incremental model, a seed, a snapshot or a stored test failure is written
@@ -249,13 +250,20 @@ class SessionFunctionsAdapter(SparkAdapter):
         return _HookContext(context, node_config)
 
     def post_model_hook(self, config: Mapping, context: object) -> None:
-        """Drop the tables the model's materialization staged, whether it succeeded or not,
-        and take the default file format back out of the node's config."""
+        """Drop the tables the model's materialization staged and release the views it
+        held, whether it succeeded or not, and take the default file format back out of the
+        node's config."""
         inner = context
         if isinstance(context, _HookContext):
             inner = context.inner
             if context.defaulted is not None:
                 del context.defaulted["file_format"]
+        while self._scratch.held:
+            relation = self._scratch.held.pop()
+            try:
+                self.execute(f"uncache table if exists {relation.render()}")
+            except Exception as error:  # the model's own outcome is what dbt reports
+                logger.warning(f"{relation} was not released from memory ({error})")
         while self._scratch.tables:
             relation = self._scratch.tables.pop()
             try:
@@ -277,6 +285,14 @@ class SessionFunctionsAdapter(SparkAdapter):
         rows the table holds now."""
         self.execute(f"alter table {relation.render()} drop constraint if exists {name}")
         return ""
+
+    @available
+    def hold_merge_source(self, relation: BaseRelation) -> bool:
+        """Compute a merge's incoming rows (a view of the model's query) once and keep them
+        until the model has run, so that the statements that read them (the bound, the
+        probe, the insert or the MERGE) do not each run the model's query again. False
+        where the engine cannot hold a view: they read the view."""
+        return False
 
     @available
     def drop_after_model(self, relation: BaseRelation) -> str:

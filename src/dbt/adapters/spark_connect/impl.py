@@ -54,6 +54,16 @@ class SparkConnectAdapter(SessionFunctionsAdapter, SparkAdapter):
         self._remember_run_inputs(invocation_id, versions)
         return ""
 
+    @available
+    def hold_merge_source(self, relation) -> bool:
+        """Spark caches the view (CACHE TABLE, computed now, kept in memory and spilled to
+        disk past it) until post_model_hook releases it: a +1% build ran traffic_by_window's
+        query twice, once for the probe and once to stage the MERGE's source (3.7 s each at
+        1M stored lines)."""
+        self.execute(f"cache table {relation.render()}")
+        self._scratch.held.append(relation)
+        return True
+
     def _warehouse(self) -> Path:
         """This machine's warehouse folder (the tables live on the server): it keeps the
         build state that `weblogs status` and `weblogs run` read."""

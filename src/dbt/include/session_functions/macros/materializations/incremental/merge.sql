@@ -20,7 +20,8 @@
     INSERT of the incoming rows whose key is not stored (skip_matched_step), or of every
     incoming row when a bounded join finds that none meets a stored one. A MERGE runs only
     when rows are to be updated and that join finds some, and it reads the incoming rows
-    from a table they are first written to (delta_stage_merge_source).
+    from a table they are first written to (delta_stage_merge_source), or, where the engine
+    holds them in memory (adapter.hold_merge_source: Spark), from there.
 #}
 {% macro session_functions__get_merge_sql(target, source, unique_key, dest_columns, incremental_predicates) %}
     {%- set predicates = [] if incremental_predicates is none else [] + incremental_predicates -%}
@@ -37,6 +38,10 @@
         {%- do predicates.append('DBT_INTERNAL_SOURCE.' ~ key ~ ' = DBT_INTERNAL_DEST.' ~ key) -%}
     {%- endfor -%}
     {%- set bound_column = config.get('merge_lower_bound_column') -%}
+    {%- set skips_matched = config.get('skip_matched_step', false) -%}
+    {#- The bound's query, the probe and the MERGE each read the incoming rows: where the
+        engine can, they are computed once for all of them. -#}
+    {%- set held = (bound_column or not skips_matched) and adapter.hold_merge_source(source) -%}
     {%- if bound_column -%}
         {%- do predicates.append(merge_lower_bound_predicate(target, source, bound_column)) -%}
     {%- endif -%}
@@ -44,13 +49,12 @@
         {%- do predicates.append('false') -%}
     {%- endif -%}
     {%- set target_columns = adapter.get_columns_in_relation(target) -%}
-    {%- set skips_matched = config.get('skip_matched_step', false) -%}
     {%- if skips_matched -%}
         {{ delta_insert_sql(target, source, target_columns, skipping=predicates) }}
     {%- elif not delta_merge_matches(target, source, predicates) -%}
         {{ delta_insert_sql(target, source, target_columns) }}
     {%- else -%}
-        {{ delta_merge_update_sql(target, delta_stage_merge_source(target, source), predicates, target_columns) }}
+        {{ delta_merge_update_sql(target, source if held else delta_stage_merge_source(target, source), predicates, target_columns) }}
     {%- endif -%}
 {% endmacro %}
 
