@@ -12,13 +12,12 @@
     {%- if flags.INTROSPECT is not sameas false and is_incremental() -%}
         {#- `model` is this rendering's own copy of the node, so the value lives as long as
             the rendering. -#}
-        {%- set looked_up = model.setdefault('weblogs_newest_merged_batch', {}) -%}
-        {%- if this | string not in looked_up -%}
-            {%- do looked_up.update({this | string: run_query(
+        {%- if 'weblogs_newest_merged_batch' not in model -%}
+            {%- do model.update({'weblogs_newest_merged_batch': run_query(
                 'select coalesce(max(ingest_batch_id), 0) from ' ~ this
             ).columns[0].values()[0]}) -%}
         {%- endif -%}
-        {{ batch_column }} > {{ looked_up[this | string] }}
+        {{ batch_column }} > {{ model['weblogs_newest_merged_batch'] }}
     {%- else -%}
         true
     {%- endif -%}

@@ -228,8 +228,8 @@ def test_a_merge_computes_its_incoming_rows_once(spark_project: TargetProject) -
         " (select count(*) from weblogs.int_access_requests_deduplicated) as requests"
     )[0]
     assert totals["windowed"] == totals["requests"], totals
-    cached = spark_project.rows("show tables in weblogs")
-    assert not [row for row in cached if "merge_source" in row["tableName"]], cached
+    tables = spark_project.rows("show tables in weblogs")
+    assert not [row for row in tables if "merge_source" in row["tableName"]], tables
 
 
 @LOCAL_MODE
