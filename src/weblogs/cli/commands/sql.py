@@ -13,9 +13,14 @@ NOT_FOUND = "TABLE_OR_VIEW_NOT_FOUND"
 
 
 def query(spark, sql: str) -> tuple[list[str], list[tuple]]:  # spark: a SparkSession
+    """The column names and the rows of one result. The names come with the rows: asked of
+    the frame, they were a second analysis of the query, which a build replacing the table
+    with other columns in between answered with the new names for the old rows (a row with
+    fewer values than names)."""
     frame = spark.sql(sql)
     rows = frame.collect()
-    return frame.columns, [tuple(row) for row in rows]
+    columns = list(rows[0].__fields__) if rows else frame.columns
+    return columns, [tuple(row) for row in rows]
 
 
 def read_models_schema(spark, schema: str) -> None:
