@@ -1,7 +1,7 @@
 {#- Data-drift monitors, one row each: a model per monitor (models/intermediate/monitors/,
     ephemeral, so they cost no statement of their own), put together here with the status
     their thresholds give. Thresholds are vars (dbt_project.yml); the generic test
-    monitor_within_thresholds turns a row's status into a warning or a failure. -#}
+    monitors_within_thresholds turns the rows' status into a warning or a failure. -#}
 
 with
 

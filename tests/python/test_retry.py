@@ -12,7 +12,7 @@ from test_build_state import FAILING
 from conftest import Project
 from weblogs.generate import write_log
 
-FAILED_TEST = "monitor_within_thresholds_data_quality_monitors_quarantine_rate"
+FAILED_TEST = "data_quality_monitors_within_thresholds"
 
 
 @dataclass
