@@ -6,8 +6,9 @@
     var dq_monitor_severity. When the count is above 0 the test materialization
     (macros/testing/test_materialization.sql) logs one line per monitor it returned, its
     level and what was measured, e.g. "fail quarantine_rate 0.062 > 0.05: 152 of 2,451
-    lines of ingest batches 3-7 quarantined", since dbt's own line only gives the count. One test, not one
-    per monitor: a data test costs a query's fixed cost, about 2 s on Spark.
+    lines of ingest batches 3-7 quarantined", since dbt's own line only gives the count.
+    One test, not one per monitor: a data test costs a query's fixed cost, about 2 s on
+    Spark.
 #}
 {% test monitors_within_thresholds(model) %}
     {{ config(
