@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 import signal
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from test_pipeline import LOW_COVERAGE, count, scalar_rows
 
 from conftest import BIN_DIR, Project
 from weblogs.bronze.delta import raw_table_path
+from weblogs.build.state import built_through
 from weblogs.file_lock import RunLockedError, run_lock
 from weblogs.generate import write_log
 from weblogs.ingest.micro_batches import ingest
@@ -185,22 +187,22 @@ def test_run_every_and_watch_pick_up_new_files_and_stop_on_sigterm(
         try:
             name = f"arrived-{trigger[0].strip('-')}.log"
             time.sleep(3)  # the trigger is armed
-            # A dbt child waits for the next build, started ahead.
+            # A resident dbt child waits for the builds, started ahead.
             waiting = spare_children(process.pid)
+            through = built_through(project.warehouse)
             write_log(landing / name, 300, seed=seed)
             deadline = time.monotonic() + 240
-            while not built(project, name):
+            while not built(project, name) or built_through(project.warehouse) == through:
                 if time.monotonic() > deadline:
                     process.kill()
                     output = process.communicate()[0]
                     pytest.fail(f"{trigger}: {name} was not built within 240 s\n{output}")
                 time.sleep(1)
-            # That child built it and has ended (its data tests run after the table is
-            # written); another waits for the build after.
+            # That child built it (its build recorded in its last step) and stays for the
+            # next build: no other was started.
             assert len(waiting) == 1, waiting
-            assert not still_running(waiting[0], grace_seconds=120)
-            assert len(spare_children(process.pid)) == 1
-            left_behind = waiting + spare_children(process.pid)
+            assert_still_the_only_child(process.pid, waiting[0])
+            left_behind = waiting
         except Exception:
             process.kill()
             raise
@@ -211,6 +213,15 @@ def test_run_every_and_watch_pick_up_new_files_and_stop_on_sigterm(
         assert process.returncode == 0, output
         assert "stopped by SIGTERM" in output
         assert not any(still_running(pid, grace_seconds=0) for pid in left_behind)
+
+
+def assert_still_the_only_child(pid: int, child: int, settle_seconds: float = 5) -> None:
+    """`child` is the one dbt child of `weblogs run` `pid`, still waiting after its build's
+    data tests, which run after the tables are written."""
+    deadline = time.monotonic() + settle_seconds
+    while time.monotonic() < deadline:
+        assert spare_children(pid, wait_seconds=0) == [child]
+        time.sleep(0.5)
 
 
 def spare_children(pid: int, wait_seconds: float = 30) -> list[int]:
@@ -250,12 +261,11 @@ def test_the_waiting_dbt_child_ends_with_a_killed_run(project: Project, tmp_path
 
 
 @pytest.mark.e2e
-def test_a_build_after_a_long_wait_opens_its_engine_session_when_it_starts(
-    project: Project, tmp_path: Path
-) -> None:
+def test_builds_after_a_long_wait_find_an_engine_session(project: Project, tmp_path: Path) -> None:
     """The engine removes a session left idle (after 30 days here, 5 s in this test; a
-    statement of the build taking longer would trip it too): the dbt child waiting for the
-    next build opens none before its build starts."""
+    statement of the build taking longer would trip it too): the resident dbt child opens
+    none before its first build starts, and finds the one of its last build removed after
+    a long wait and opens another."""
     landing = tmp_path / "landing"
     landing.mkdir()
     process = subprocess.Popen(
@@ -265,34 +275,43 @@ def test_a_build_after_a_long_wait_opens_its_engine_session_when_it_starts(
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     try:
-        assert spare_children(process.pid)
-        time.sleep(12)  # the child has warmed up, and waited past the idle limit
-        write_log(landing / "late.log", 300, seed=17)
-        deadline = time.monotonic() + 180
-        while not built(project, "late.log") and time.monotonic() < deadline:
-            if process.poll() is not None:
-                break
-            time.sleep(1)
+        resident = spare_children(process.pid)
+        for name in ("late.log", "later.log"):
+            time.sleep(12)  # the child has warmed up or built, and waited past the idle limit
+            through = built_through(project.warehouse)
+            write_log(landing / name, 300, seed=len(name))
+            wait_until(
+                lambda through=through: built_through(project.warehouse) > through,
+                process, "a build", 180,
+            )  # fmt: skip
+            assert built(project, name)
+        assert spare_children(process.pid, wait_seconds=0) == resident
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
         output, _ = process.communicate(timeout=120)
-    assert built(project, "late.log"), output
     assert process.returncode == 0, output
     assert "failed" not in output
+    assert output.count("built through batch") == 2, output
 
 
 @pytest.mark.e2e
-def test_a_build_runs_on_the_parse_made_while_it_waited_unless_the_project_changed(
+def test_builds_run_on_the_parse_made_while_waiting_until_the_project_changes(
     project_copy: Project, tmp_path: Path
 ) -> None:
-    """The dbt child waiting for the next build has parsed the project already: its build
-    does not parse again. A model added while it waits is seen, said, parsed and built."""
+    """The resident dbt child parses the project while it waits for the first build: its
+    builds do not parse again. A model added while it waits is seen, said, parsed once
+    and built, by the same child."""
     project = project_copy
     landing = tmp_path / "landing"
     landing.mkdir()
     # Written by `dbt parse` alone, not by a build (which writes the manifest again).
     parse_timing = project.workdir / "target" / "perf_info.json"
+
+    def parsed_at() -> int:
+        return parse_timing.stat().st_mtime_ns if parse_timing.exists() else 0
+
+    before = parsed_at()
     process = subprocess.Popen(
         [str(BIN_DIR / "weblogs"), "run", "--landing", str(landing), "--every", "1s",
          "--settle-seconds", "0", "--vars", LOW_COVERAGE],
@@ -300,25 +319,107 @@ def test_a_build_runs_on_the_parse_made_while_it_waited_unless_the_project_chang
         stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     try:
-        write_log(landing / "first.log", 300, seed=19)
-        wait_until(lambda: built(project, "first.log"), process, "first.log built")
-        # A newer parse timing is the parse of the child now waiting for the next build.
-        parsed_at = parse_timing.stat().st_mtime_ns
-        wait_until(lambda: parse_timing.stat().st_mtime_ns != parsed_at, process, "a parse ahead")
+        resident = spare_children(process.pid)
+        wait_until(lambda: parsed_at() != before, process, "a parse ahead")
+        parse = parsed_at()
+        for seed, name in enumerate(("first.log", "second.log")):
+            write_log(landing / name, 300, seed=19 + seed)
+            wait_until(lambda name=name: built(project, name), process, f"{name} built")
         assert "partial parsing" not in project.dbt_log().lower()
+        assert parsed_at() == parse
         probe = project.project_dir / "models" / "marts" / "parse_probe.sql"
         probe.write_text("select 1 as probe\n")
-        write_log(landing / "second.log", 300, seed=23)
+        write_log(landing / "third.log", 300, seed=23)
         probe_table = project.warehouse / "weblogs" / "parse_probe" / "_delta_log"
-        wait_until(lambda: built(project, "second.log"), process, "second.log built")
+        wait_until(lambda: built(project, "third.log"), process, "third.log built")
         wait_until(probe_table.is_dir, process, "the added model built")
+        assert parsed_at() != parse
+        assert spare_children(process.pid, wait_seconds=0) == resident
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
         output, _ = process.communicate(timeout=120)
     assert process.returncode == 0, output
     assert output.count("the project changed while its build waited: dbt parses it again") == 1
-    assert "partial parsing" in project.dbt_log().lower()
+
+
+PICKLED_PARSE = """
+import json, pickle
+from dbt.cli.main import dbtRunner
+from weblogs.cli.dbt import dbt_environment
+from weblogs.cli.dbt_child import pickled
+from weblogs.layout import warehouse_path
+
+dbt_environment(warehouse_path())
+manifest = dbtRunner().invoke(["parse", "--log-level", "none"]).result
+# Built, as a build builds them: a copy must not carry them over into other fields.
+lookups = manifest.ref_lookup, manifest.source_lookup
+copy = pickle.loads(pickled(manifest))
+print(json.dumps({
+    "model": copy.ref_lookup.find("network_filter", None, None, copy).unique_id,
+    "source": copy.source_lookup.find("apache_logs.access_log_lines", None, copy).unique_id,
+    "same_nodes": sorted(copy.nodes) == sorted(manifest.nodes),
+    "same_fixtures": copy.fixtures == manifest.fixtures,
+    "same_unit_tests": sorted(copy.unit_tests) == sorted(manifest.unit_tests),
+}))
+"""
+
+
+def test_the_parse_a_resident_child_keeps_is_copied_whole_for_each_build(
+    project: Project,
+) -> None:
+    """The resident child keeps its parse pickled and builds on a copy each time (dbt writes
+    into the manifest it builds on). dbt's own pickling of its Manifest skips `fixtures`
+    and shifts each field after it by one: a build on such a copy failed."""
+    result = subprocess.run(
+        [sys.executable, "-c", PICKLED_PARSE], cwd=project.workdir, env=project.env(),
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == {
+        "model": "model.weblogs.network_filter",
+        "source": "source.weblogs.apache_logs.access_log_lines",
+        "same_nodes": True,
+        "same_fixtures": True,
+        "same_unit_tests": True,
+    }
+
+
+@pytest.mark.e2e
+def test_a_resident_child_past_its_memory_limit_leaves_and_another_builds_next(
+    project: Project, tmp_path: Path
+) -> None:
+    """Memory stays bounded over a long run: a resident child whose memory passed
+    $WEBLOGS_RESIDENT_MAX_MIB after a build (1 MiB here: after every build) leaves, and the
+    next build is another's. One dbt child at a time, each gone after its build."""
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    process = subprocess.Popen(
+        [str(BIN_DIR / "weblogs"), "run", "--landing", str(landing), "--every", "1s",
+         "--settle-seconds", "0", "--vars", LOW_COVERAGE],
+        cwd=project.workdir, env={**project.env(), "WEBLOGS_RESIDENT_MAX_MIB": "1"},
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    builders: list[int] = []
+    try:
+        for seed, name in enumerate(("one.log", "two.log", "three.log")):
+            waiting = spare_children(process.pid)
+            assert len(waiting) == 1 and waiting[0] not in builders, (waiting, builders)
+            builders.append(waiting[0])
+            through = built_through(project.warehouse)
+            write_log(landing / name, 300, seed=41 + seed)
+            wait_until(
+                lambda through=through: built_through(project.warehouse) > through,
+                process, f"{name} built",
+            )  # fmt: skip
+            assert not still_running(builders[-1], grace_seconds=60)
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=120)
+    assert process.returncode == 0, output
+    assert output.count("built through batch") == 3, output
+    assert "failed" not in output
 
 
 def wait_until(
@@ -435,7 +536,6 @@ def test_watch_does_not_wait_for_a_steady_writer_to_pause(tmp_path: Path) -> Non
 def test_a_cycle_builds_once_through_all_its_micro_batches(tmp_path: Path) -> None:
     """A backlog landed in several micro-batches is built once, through the last of them,
     and compaction still follows every `compact_every`-th batch landed."""
-    from weblogs.build.state import built_through
     from weblogs.runner import Runner
 
     landing = tmp_path / "landing"

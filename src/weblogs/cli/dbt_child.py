@@ -7,19 +7,30 @@ ARGS: it says why not in one line on stderr and exits 2, or exits 0.
 the dbt arguments and the environment to run them in, runs dbt, and reports errors and
 Ctrl-C as the `weblogs` command does (exit 130 on Ctrl-C, silently: the parent says it in
 one line). With `--warm-up` it first imports dbt and starts the embedded engine, before its
-build is asked for: `weblogs run --every/--watch` keeps one such child waiting between
-builds, so a build does not wait for that (about 1.4 s of each). With `--parse-ahead SPEC`
-it also parses the project for the build SPEC describes, and the build runs on that parse
-when its arguments and environment are the ones parsed for and the project's files have
-not changed since (else dbt parses again, and a changed project is said). Stdin closed
-without a line ends the child with nothing done."""
+build is asked for (about 1.4 s of each build). With `--parse-ahead SPEC` it also parses
+the project for the build SPEC describes, and the build runs on that parse when its
+arguments and environment are the ones parsed for and the project's files have not changed
+since (else dbt parses again, and a changed project is said). Stdin closed without a line
+ends the child with nothing done.
+
+With `--resident FD` it stays for further builds: after each it writes its exit status and
+`stay` or `leave` as one line to the descriptor FD, and reads the next line. dbt stays
+imported, the parse is used again (parsed anew, and said, when the project's files
+change), and the engine's session stays open with its catalog: `weblogs run --every/--watch`
+keeps one such child for its builds. It leaves after a Ctrl-C or an exception, once its
+memory passes RESIDENT_MAX_MIB ($WEBLOGS_RESIDENT_MAX_MIB) or after RESIDENT_MAX_BUILDS
+builds, and the run starts another."""
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import importlib
+import io
 import json
 import os
+import pickle
+import resource
 import signal
 import subprocess
 import sys
@@ -42,10 +53,12 @@ from weblogs.cli.process import leave
 from weblogs.embedded import engine
 from weblogs.errors import UsageError
 from weblogs.file_lock import LOCK_FD_ENV, handed_over_fds
+from weblogs.layout import warehouse_path
 from weblogs.targets import Target
 
 WARM_UP = "--warm-up"
 PARSE_AHEAD = "--parse-ahead"
+RESIDENT = "--resident"
 CHECK = "--check"
 # What may differ between the environment a build was parsed in and the one it runs in,
 # read as the build runs, never by the parse: a slice's last batch, the warehouse lock's
@@ -53,16 +66,31 @@ CHECK = "--check"
 RUN_TIME_ONLY_ENV = (BATCH_CEILING_ENV, LOCK_FD_ENV)
 # A failed build's one-line reason is cut here (dbt's messages can hold a whole query).
 MAX_ERROR_CHARACTERS = 400
+# A resident child leaves once its resident memory passes this after a build (the engine's
+# caches and dbt's grew it by 30 to 90 MB a build at 1M stored lines), or after this many
+# builds; the run's next build starts another.
+RESIDENT_MAX_MIB_ENV = "WEBLOGS_RESIDENT_MAX_MIB"
+RESIDENT_MAX_MIB = 1024
+RESIDENT_MAX_BUILDS = 200
+STAY, LEAVE = "stay", "leave"
 
 
-def start(target: Target, warehouse: Path, build_args: list[str] | None = None) -> subprocess.Popen:
+def start(
+    target: Target,
+    warehouse: Path,
+    build_args: list[str] | None = None,
+    status_fd: int | None = None,
+) -> subprocess.Popen:
     """A child waiting for its build; warming up first on the embedded engine, and parsing
     the project for a build with `build_args` when given (and they are --vars at most: dbt
-    parse takes no selection)."""
+    parse takes no selection). With `status_fd` (a pipe's writing end) it is resident: it
+    reports each build there and waits for the next."""
     dbt_environment(warehouse)
     warm = [WARM_UP] if target.engine.embedded else []
     if build_args is not None and vars_only(build_args) is not None:
         warm += [PARSE_AHEAD, json.dumps({"target": asdict(target), "dbt_args": build_args})]
+    if status_fd is not None:
+        warm += [RESIDENT, str(status_fd)]
     return subprocess.Popen(
         [sys.executable, "-m", "weblogs.cli.dbt_child", *warm],
         stdin=subprocess.PIPE,
@@ -70,17 +98,23 @@ def start(target: Target, warehouse: Path, build_args: list[str] | None = None) 
         # Its own session: a Ctrl-C meant for the run does not abort the build in progress.
         start_new_session=True,
         # The warehouse's lock this process holds: the child's dbt shares the holding
-        # instead of waiting for its parent (weblogs.file_lock).
-        pass_fds=handed_over_fds(),
+        # instead of waiting for its parent (weblogs.file_lock). A resident child keeps the
+        # descriptor between cycles; the run's give-back releases the lock all the same.
+        pass_fds=(*handed_over_fds(), *(() if status_fd is None else (status_fd,))),
     )
 
 
+def order_line(args: list[str]) -> str:
+    """A build's order to a child: its dbt arguments and this process's environment (a
+    slice's last batch is in it)."""
+    return json.dumps({"args": args, "environ": dict(os.environ)}) + "\n"
+
+
 def build_in(child: subprocess.Popen, args: list[str]) -> int:
-    """Give the child its dbt arguments and this process's environment (a slice's last
-    batch is in it), and wait for its exit status. A further Ctrl-C stops it (stop_child)."""
-    order = json.dumps({"args": args, "environ": dict(os.environ)})
+    """Give the child its build and wait for its exit status. A further Ctrl-C stops it
+    (stop_child)."""
     try:
-        child.stdin.write(order + "\n")
+        child.stdin.write(order_line(args))
         child.stdin.close()
     except BrokenPipeError:
         pass  # it ended before its build was asked for; its exit status says so
@@ -89,12 +123,17 @@ def build_in(child: subprocess.Popen, args: list[str]) -> int:
     except KeyboardInterrupt:
         stop_child(child)
         raise
+    say_how_it_ended(status)
+    return status
+
+
+def say_how_it_ended(status: int) -> None:
+    """One line for an exit the child could not explain itself."""
     if status < 0:
         # Killed (out of memory, a signal from outside): it could say nothing itself.
         print(f"dbt failed: its process was ended by {signal_name(-status)}", flush=True)
     elif status not in (0, 1, 2, 130):
         print(f"dbt failed: its process ended with exit status {status}", flush=True)
-    return status
 
 
 def signal_name(number: int) -> str:
@@ -146,11 +185,67 @@ def run_dbt_process(command: str, args: list[str], warehouse: Path, target: Targ
     return build_in(start(target, warehouse), dbt_argv(command, args, target))
 
 
-class SpareChild:
-    """dbt children for the builds of a long-running `weblogs run`, each started as the one
-    before it ends, so it has imported dbt and started the engine by the time it is needed.
-    Call it as run_dbt_process; close() ends the spare (it waits idle, holding about
-    0.24 GiB)."""
+class ResidentChild:
+    """A resident dbt child (`--resident`) and the pipe it reports its builds on."""
+
+    def __init__(self, target: Target, warehouse: Path, build_args: list[str] | None) -> None:
+        read_end, write_end = os.pipe()
+        try:
+            self.process = start(target, warehouse, build_args, status_fd=write_end)
+        except BaseException:
+            os.close(read_end)
+            raise
+        finally:
+            os.close(write_end)
+        self._statuses = os.fdopen(read_end, encoding="utf-8")
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def build(self, args: list[str]) -> tuple[int, bool]:
+        """Its next build: the exit status, and whether it stays for another. A further
+        Ctrl-C stops it (stop_child)."""
+        try:
+            self.process.stdin.write(order_line(args))
+            self.process.stdin.flush()
+            line = self._statuses.readline()
+        except BrokenPipeError:
+            line = ""  # it ended before its build was asked for; its exit status says so
+        except KeyboardInterrupt:
+            stop_child(self.process)
+            self._statuses.close()
+            raise
+        status, _, stays = line.strip().partition(" ")
+        if not status:
+            # Ended without a report (killed, out of memory): its exit status says how.
+            self.end()
+            code = self.process.returncode
+            say_how_it_ended(code)
+            return code, False
+        if stays != STAY:
+            self.end()
+        return int(status), stays == STAY
+
+    def end(self) -> None:
+        """End it: stdin closed, it exits once its warm-up or build is over (stop_child if
+        it does not within 30 s)."""
+        try:
+            if self.process.poll() is None:
+                try:
+                    self.process.stdin.close()
+                    self.process.wait(timeout=30)
+                except (subprocess.TimeoutExpired, KeyboardInterrupt, BrokenPipeError):
+                    stop_child(self.process)
+        finally:
+            self._statuses.close()
+
+
+class ResidentBuilds:
+    """The builds of a long-running `weblogs run`, in one resident dbt child (started ahead
+    of the first build, so it has imported dbt, started the engine and parsed the project
+    by then) for as long as it stays; when it leaves, the next is started at once. Call it
+    as run_dbt_process; close() ends the child (it waits idle, holding about 0.24 GiB
+    before its first build and 0.5 to 1 GiB after)."""
 
     def __init__(
         self,
@@ -163,37 +258,36 @@ class SpareChild:
         self.target = target
         # Whether another build may follow (not once the run is told to stop).
         self.wanted = wanted
-        # The dbt arguments of the run's builds, for the spare to parse the project ahead.
+        # The dbt arguments of the run's builds, for the child to parse the project ahead.
         self.build_args = build_args
-        self._spare: subprocess.Popen | None = None
+        # A bad $WEBLOGS_RESIDENT_MAX_MIB is refused before anything is done.
+        resident_max_mib()
+        self._child: ResidentChild | None = None
 
     def start(self) -> None:
-        if self._spare is None and self.wanted():
-            self._spare = start(self.target, self.warehouse, self.build_args)
+        if self._child is None and self.wanted():
+            self._child = ResidentChild(self.target, self.warehouse, self.build_args)
 
     def __call__(self, command: str, args: list[str], warehouse: Path, target: Target) -> int:
         target.check_ready(warehouse)
-        child, self._spare = self._spare, None
-        if child is None or child.poll() is not None:
-            child = start(target, warehouse, self.build_args)
-        status = build_in(child, dbt_argv(command, args, target))
-        self.start()
+        child, self._child = self._child, None
+        if child is not None and not child.alive():
+            child.end()
+            child = None
+        if child is None:
+            child = ResidentChild(target, warehouse, self.build_args)
+        status, stays = child.build(dbt_argv(command, args, target))
+        if stays and self.wanted():
+            self._child = child
+        else:
+            child.end()
+            self.start()
         return status
 
     def close(self) -> None:
-        child, self._spare = self._spare, None
-        self._end(child)
-
-    @staticmethod
-    def _end(child: subprocess.Popen | None) -> None:
-        """End a spare: stdin closed, it exits once warmed up (stop_child if it does not)."""
-        if child is None or child.poll() is not None:
-            return
-        try:
-            child.stdin.close()
-            child.wait(timeout=30)
-        except (subprocess.TimeoutExpired, KeyboardInterrupt, BrokenPipeError):
-            stop_child(child)
+        child, self._child = self._child, None
+        if child is not None:
+            child.end()
 
 
 def first_error(result) -> str:  # dbt's dbtRunnerResult
@@ -227,14 +321,19 @@ def warm_up() -> None:
 
 @dataclass
 class Parsed:
-    """The project as parsed ahead of a build: dbt's manifest, and what it was parsed from."""
+    """The project as parsed ahead of a build: dbt's manifest, and what it was parsed from.
+    The manifest is kept pickled and each build gets a copy: dbt writes into the manifest
+    it builds on (compiled SQL, the CTEs of ephemeral models injected), and a second build
+    on the same objects lost its ephemeral models' CTEs."""
 
-    manifest: Any  # dbt's Manifest
+    manifest: bytes  # dbt's Manifest, pickled
     build_argv: list[str]
     environ: dict[str, str]
     fingerprint: str
     cli_vars: dict[str, Any]
     target: Target
+    # Set when manifest_for found the project's files changed since the parse.
+    outdated: bool = False
 
     def manifest_for(self, build_argv: list[str]) -> Any:
         """The manifest, if a build with build_argv in this environment is what it was
@@ -244,8 +343,41 @@ class Parsed:
             return None
         if project_fingerprint(self.target, self.cli_vars) != self.fingerprint:
             print("the project changed while its build waited: dbt parses it again", flush=True)
+            self.outdated = True
             return None
-        return self.manifest
+        return pickle.loads(self.manifest)
+
+
+class ManifestPickler(pickle.Pickler):
+    """Pickles dbt's Manifest by its fields of data, rebuilt through its constructor with
+    fresh lookups, caches and lock. Its own __reduce_ex__ (dbt-core 1.11) lists its fields
+    by position and leaves out `fixtures`, so each field after it took the value of the one
+    before: a build on such a copy failed ("RefableLookup.find() missing 1 required
+    positional argument: 'manifest'")."""
+
+    def reducer_override(self, obj: Any) -> Any:
+        from dbt.contracts.graph.manifest import Manifest
+
+        if type(obj) is not Manifest:
+            return NotImplemented
+        data = {
+            field.name: getattr(obj, field.name)
+            for field in dataclasses.fields(obj)
+            if not field.name.startswith("_")
+        }
+        return _manifest_of, (data,)
+
+
+def _manifest_of(data: dict[str, Any]) -> Any:
+    from dbt.contracts.graph.manifest import Manifest
+
+    return Manifest(**data)
+
+
+def pickled(manifest: Any) -> bytes:
+    buffer = io.BytesIO()
+    ManifestPickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(manifest)
+    return buffer.getvalue()
 
 
 def _parse_environ(environ: Any) -> dict[str, str]:
@@ -270,7 +402,7 @@ def parse_ahead(spec: dict[str, Any], inherited: dict[str, str]) -> Parsed | Non
     if not result.success:
         return None
     return Parsed(
-        manifest=result.result,
+        manifest=pickled(result.result),
         build_argv=dbt_argv("build", dbt_args, target),
         environ=_parse_environ(inherited),
         fingerprint=before,
@@ -279,43 +411,138 @@ def parse_ahead(spec: dict[str, Any], inherited: dict[str, str]) -> Parsed | Non
     )
 
 
-def main(argv: list[str]) -> int:
+def build(order: dict[str, Any], manifest: Any) -> int:
+    """The build an order asks for, in the environment it names: 0, or 1 with its first
+    error said in one line."""
+    result = call_dbt(order["args"], manifest=manifest)
+    if result.success:
+        return 0
+    print(f"dbt {order['args'][0]} failed: {first_error(result)}", flush=True)
+    return 1
+
+
+def reported(step: Callable[[], int]) -> int:
+    """The exit status of `step`, and of whatever ended it before dbt could report it, said
+    as the `weblogs` command says it (130 for a Ctrl-C, silently: the parent says it)."""
     try:
-        if argv[:1] == [CHECK]:
-            refusal = dbt_refusal(argv[1], argv[2:])
-            if refusal:
-                raise UsageError(refusal)
-            return 0
-        parsed, inherited = None, dict(os.environ)
-        # The build does each step again, and reports what fails there.
-        if WARM_UP in argv:
-            with contextlib.suppress(Exception):
-                warm_up()
-        if PARSE_AHEAD in argv:
-            with contextlib.suppress(Exception):
-                spec = json.loads(argv[argv.index(PARSE_AHEAD) + 1])
-                parsed = parse_ahead(spec, inherited)
-        line = sys.stdin.readline()
-        if not line:
-            return 0
-        order = json.loads(line)
-        os.environ.clear()
-        os.environ.update(order["environ"])
-        manifest = parsed.manifest_for(order["args"]) if parsed else None
-        result = call_dbt(order["args"], manifest=manifest)
-        if result.success:
-            return 0
-        print(f"dbt {order['args'][0]} failed: {first_error(result)}", flush=True)
-        return 1
+        return step()
     except KeyboardInterrupt:
         return 130
     except UsageError as error:
         print(f"weblogs: {error}", file=sys.stderr)
         return 2
     except Exception as error:
-        # Whatever ended the build before dbt could report it, in one line.
         print(f"dbt failed: {type(error).__name__}: {first_line(error)}", flush=True)
         return 1
+
+
+def take_order(line: str) -> dict[str, Any]:
+    order = json.loads(line)
+    os.environ.clear()
+    os.environ.update(order["environ"])
+    return order
+
+
+def resident_max_mib() -> int:
+    """The resident memory past which a resident child leaves after its build: MiB from
+    $WEBLOGS_RESIDENT_MAX_MIB, else RESIDENT_MAX_MIB; UsageError for anything but a
+    positive whole number."""
+    text = os.environ.get(RESIDENT_MAX_MIB_ENV, "").strip()
+    if not text:
+        return RESIDENT_MAX_MIB
+    if not text.isdigit() or int(text) == 0:
+        raise UsageError(f"${RESIDENT_MAX_MIB_ENV} must be a whole number of MiB, not {text!r}")
+    return int(text)
+
+
+def resident_mib() -> float:
+    """This process's resident memory now (its peak where /proc is missing), in MiB."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except OSError:
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return peak / 2**20 if sys.platform == "darwin" else peak / 1024
+
+
+class Resident:
+    """The builds of a resident child, one per line of stdin until it closes, each
+    reported on a descriptor as its exit status and whether this child stays for another."""
+
+    def __init__(
+        self, spec: dict[str, Any] | None, parsed: Parsed | None, inherited: dict[str, str]
+    ) -> None:
+        self.spec = spec
+        self.parsed = parsed
+        # The environment the child was started with, before its warm-up added to it.
+        self.inherited = inherited
+        self.target = Target(**spec["target"]) if spec else None
+        self.builds = 0
+
+    def build(self, order: dict[str, Any]) -> int:
+        if self.builds and (self.target is None or self.target.engine.embedded):
+            engine.resume_shared_session(warehouse_path())
+        parsed = self.parsed
+        manifest = parsed.manifest_for(order["args"]) if parsed else None
+        if self.spec is not None and (parsed is None or parsed.outdated):
+            # Parsed anew for this build and the ones after it.
+            self.parsed = parsed = parse_ahead(self.spec, self.inherited)
+            manifest = parsed.manifest_for(order["args"]) if parsed else None
+        return build(order, manifest)
+
+    def stays(self, status: int) -> bool:
+        return (
+            status in (0, 1)
+            and self.builds < RESIDENT_MAX_BUILDS
+            and reported(lambda: int(resident_mib() < resident_max_mib())) == 1
+        )
+
+    def serve(self, status_fd: int) -> int:
+        with os.fdopen(status_fd, "w", encoding="utf-8") as statuses:
+            while line := sys.stdin.readline():
+                order = take_order(line)
+                status = reported(lambda order=order: self.build(order))
+                self.builds += 1
+                stays = self.stays(status)
+                with contextlib.suppress(OSError):  # the run stopped reading: it ends us
+                    statuses.write(f"{status} {STAY if stays else LEAVE}\n")
+                    statuses.flush()
+                if not stays:
+                    return status
+        return 0
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == [CHECK]:
+
+        def check() -> int:
+            refusal = dbt_refusal(argv[1], argv[2:])
+            if refusal:
+                raise UsageError(refusal)
+            return 0
+
+        return reported(check)
+    spec, parsed, inherited = None, None, dict(os.environ)
+    # The build does each step again, and reports what fails there.
+    if WARM_UP in argv:
+        with contextlib.suppress(Exception):
+            warm_up()
+    if PARSE_AHEAD in argv:
+        with contextlib.suppress(Exception):
+            spec = json.loads(argv[argv.index(PARSE_AHEAD) + 1])
+            parsed = parse_ahead(spec, inherited)
+    if RESIDENT in argv:
+        status_fd = int(argv[argv.index(RESIDENT) + 1])
+        return reported(lambda: Resident(spec, parsed, inherited).serve(status_fd))
+
+    def build_once() -> int:
+        line = sys.stdin.readline()
+        if not line:
+            return 0
+        order = take_order(line)
+        return build(order, parsed.manifest_for(order["args"]) if parsed else None)
+
+    return reported(build_once)
 
 
 if __name__ == "__main__":

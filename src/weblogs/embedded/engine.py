@@ -122,6 +122,30 @@ def spark_session(warehouse: Path, *, own: bool = False) -> SparkSession:
     return spark
 
 
+def resume_shared_session(warehouse: Path) -> None:
+    """Ready the process's shared session for one more build of a process that builds many
+    (the resident dbt child of `weblogs run`): if the engine removed it (idle past its
+    limit), the next spark_session() opens a new one and restores the catalog; else its
+    catalog catches up with tables other processes created or replaced since (catalog.refresh).
+    Nothing when no session is open yet."""
+    global _shared
+    from weblogs.embedded import catalog
+
+    with _lock:
+        shared = _shared
+    if shared is None or shared[0] != str(warehouse) or shared[1].is_stopped:
+        return
+    spark = shared[1]
+    try:
+        spark.sql("select 1").collect()
+    except Exception:
+        with _lock:
+            if _shared is shared:
+                _shared = None
+        return
+    catalog.refresh(spark, warehouse)
+
+
 class UndecodableReplies(logging.Filter):
     """grpc logs a reply it cannot decode with a traceback, then fails the call: the
     traceback is kept out of the console and its last line kept for the one-line report of

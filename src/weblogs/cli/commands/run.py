@@ -10,7 +10,7 @@ from pathlib import Path
 
 from weblogs.cli.builds import build_in_slices
 from weblogs.cli.dbt import nothing_to_build
-from weblogs.cli.dbt_child import SpareChild, check_arguments, run_dbt_process
+from weblogs.cli.dbt_child import ResidentBuilds, check_arguments, run_dbt_process
 from weblogs.cli.options import RunOptions, Scope
 from weblogs.compaction import compact_warehouse
 from weblogs.errors import UsageError
@@ -48,10 +48,10 @@ def run_landing(scope: Scope, options: RunOptions, command: str) -> int:
 
     stop = StopFlag()
     trigger = options.trigger
-    # A run that goes on keeps a dbt child started ahead for its next build; a single cycle
-    # starts each when it is needed.
-    spare = SpareChild(scope.warehouse, target, lambda: not stop(), build_options.dbt_args)
-    call = spare if trigger.goes_on else run_dbt_process
+    # A run that goes on builds in a resident dbt child, started ahead of its first build; a
+    # single cycle starts a child for its build when it is needed.
+    resident = ResidentBuilds(scope.warehouse, target, lambda: not stop(), build_options.dbt_args)
+    call = resident if trigger.goes_on else run_dbt_process
 
     def build() -> bool:
         return build_in_slices(scope, build_options, call, call) == 0
@@ -84,15 +84,15 @@ def run_landing(scope: Scope, options: RunOptions, command: str) -> int:
         runner.hold = released_on_file(hold_cycle, stop)
         try:
             if trigger.every_seconds is not None:
-                spare.start()
+                resident.start()
                 report = runner.run_every(trigger.every_seconds, trigger.max_cycles)
             elif trigger.watch:
-                spare.start()
+                resident.start()
                 report = runner.run_watch(max_cycles=trigger.max_cycles)
             else:
                 report = runner.run_once()
         finally:
-            spare.close()
+            resident.close()
     print(
         f"run: {report.cycles} cycle(s), {len(report.batches)} batch(es), "
         f"{report.lines:,} lines, {report.builds} build(s)"
