@@ -241,13 +241,11 @@ class Bench:
                 continue  # `weblogs run --watch` is timed on the embedded engine only
             before = pipeline.network_filter_rows()
             increments, added = self.increments(size, numbers, repeats)
-            timed, reads = [], {}
-            for increment in increments:
-                settle(self.settings.settle_seconds)
-                cycle, reads = pipeline.watch_cycle(
-                    size_dir / "landing", increment, reader=variant == "reader"
-                )
-                timed.append(([cycle], None))
+            cycles, reads = pipeline.watch_cycles(
+                size_dir / "landing", increments, reader=variant == "reader",
+                settle=lambda: settle(self.settings.settle_seconds),
+            )  # fmt: skip
+            timed = [([cycle], None) for cycle in cycles]
             (cycle,), _ = median_run(timed)
             report(
                 variant, _lines(increments[-1]), pipeline.network_filter_rows(), combined([cycle]),

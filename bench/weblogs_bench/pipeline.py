@@ -8,9 +8,10 @@
 - ``warm``: then ``weblogs ingest`` of 1% new lines and ``weblogs build`` again (repeated
   with other new lines, the median reported);
 - ``noop``: then ``weblogs build`` with nothing new;
-- ``watch``: then ``weblogs run --watch`` on a landing folder: once it is idle, 1% new lines
-  are dropped in, timed until it reports the build through their batch (repeated like
-  ``warm``);
+- ``watch``: then one ``weblogs run --watch`` on a landing folder: each time it is idle, 1%
+  new lines are dropped in, timed until it reports the build through their batch (as many
+  times as ``warm`` repeats, the median reported): the first is the run's first build, the
+  next ones builds of its resident dbt child;
 - ``reader``: the same with another 1%, while a reader queries network_filter in a loop
   (weblogs_bench.reader); it must only ever see the old or the new table.
 """
@@ -24,6 +25,7 @@ import re
 import shutil
 import sys
 import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -121,38 +123,46 @@ class Pipeline:
             shutil.copyfile(source, landing / source.name)
         return self.weblogs("run", "--landing", str(landing), "--once", *DBT_VARS)
 
-    def watch_cycle(self, landing: Path, increment: Path, reader: bool) -> tuple[Run, dict]:
-        """Start `weblogs run --watch`, wait until it is idle, drop `increment` into the
-        landing folder and time until the build through its batch is reported."""
+    def watch_cycles(
+        self, landing: Path, increments: list[Path], reader: bool, settle: Callable[[], None]
+    ) -> tuple[list[Run], dict]:
+        """Start `weblogs run --watch`; for each increment in turn, wait until it is idle
+        (and `settle`), drop the increment into the landing folder and time until the build
+        through its batch is reported. The first is the run's first build; the next ones
+        are builds of its resident dbt child. With `reader`, a reader queries
+        network_filter during the last cycle."""
         landing.mkdir(parents=True, exist_ok=True)
         runner = Watched(
             self.command("run", "--landing", str(landing), "--watch", *DBT_VARS),
             self.env, self.run_dir, exclusive=False,
         )  # fmt: skip
-        runner.wait_idle()
-        watching = None
-        if reader:
-            watching = Watched(
-                [sys.executable, "-m", "weblogs_bench.reader", "weblogs.network_filter"],
-                self.env, self.run_dir, exclusive=False,
-            )  # fmt: skip
-            watching.wait_for(r"^ready", 0, timeout=300)
-        seen = len(runner.lines)
-        # In place at once: a hard link under a hidden name, then renamed into view.
-        hidden = landing / f".{increment.name}"
-        os.link(increment, hidden)
-        runner.mark()
-        hidden.rename(landing / increment.name)
-        runner.wait_for(BUILT, seen, timeout=3600)
-        cycle = runner.run(time.perf_counter() - runner.started)
-        reads: dict = {}
-        if watching is not None:
-            watching.process.send_signal(2)
-            reads = json.loads(watching.finish().stdout.strip().splitlines()[-1])
+        cycles, reads = [], {}
+        for number, increment in enumerate(increments, start=1):
+            runner.wait_idle()
+            settle()
+            watching = None
+            if reader and number == len(increments):
+                watching = Watched(
+                    [sys.executable, "-m", "weblogs_bench.reader", "weblogs.network_filter"],
+                    self.env, self.run_dir, exclusive=False,
+                )  # fmt: skip
+                watching.wait_for(r"^ready", 0, timeout=300)
+            seen = len(runner.lines)
+            # In place at once: a hard link under a hidden name, then renamed into view.
+            hidden = landing / f".{increment.name}"
+            os.link(increment, hidden)
+            runner.mark()
+            hidden.rename(landing / increment.name)
+            runner.wait_for(BUILT, seen, timeout=3600)
+            cycle = runner.run(time.perf_counter() - runner.started)
+            if watching is not None:
+                watching.process.send_signal(2)
+                reads = json.loads(watching.finish().stdout.strip().splitlines()[-1])
+            elif cycle.peak_rss_bytes == 0:
+                raise BenchError("the watch cycle was not measured")
+            cycles.append(cycle)
         runner.finish(interrupt=True)
-        if watching is None and cycle.peak_rss_bytes == 0:
-            raise BenchError("the watch cycle was not measured")
-        return cycle, reads
+        return cycles, reads
 
 
 def landed_lines(stdout: str) -> int:
