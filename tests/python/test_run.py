@@ -422,6 +422,41 @@ def test_a_resident_child_past_its_memory_limit_leaves_and_another_builds_next(
     assert "failed" not in output
 
 
+@pytest.mark.e2e
+def test_a_resident_child_leaves_after_a_failed_build_and_another_builds_next(
+    project: Project, tmp_path: Path
+) -> None:
+    """A build that failed (here a batch of lines that are all quarantined fails the drift
+    monitors) ends its resident child; the next build is another child's, which then
+    stays."""
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    process = subprocess.Popen(
+        [str(BIN_DIR / "weblogs"), "run", "--landing", str(landing), "--watch",
+         "--settle-seconds", "0", "--vars", "{status_code_coverage_threshold: 0.5}"],
+        cwd=project.workdir, env=project.env(), stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        (first,) = spare_children(process.pid)
+        (landing / "garbage.log").write_text("not a log line\n" * 5)
+        wait_until(lambda: not still_running(first, grace_seconds=0), process, "a failed build")
+        through = built_through(project.warehouse)
+        # Judged with the 5 lines before it, 300 good ones pass: the build catches up.
+        write_log(landing / "good.log", 300, seed=43)
+        wait_until(lambda: built_through(project.warehouse) > through, process, "good.log built")
+        (last,) = spare_children(process.pid)
+        assert last != first
+        assert_still_the_only_child(process.pid, last)
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=120)
+    assert process.returncode == 1, output
+    assert "build after batch 1 failed; the next cycle builds again" in output
+    assert "built through batch 2" in output
+
+
 def wait_until(
     done: Callable[[], bool], process: subprocess.Popen, what: str, seconds: float = 240
 ) -> None:

@@ -17,9 +17,9 @@ With `--resident FD` it stays for further builds: after each it writes its exit 
 `stay` or `leave` as one line to the descriptor FD, and reads the next line. dbt stays
 imported, the parse is used again (parsed anew, and said, when the project's files
 change), and the engine's session stays open with its catalog: `weblogs run --every/--watch`
-keeps one such child for its builds. It leaves after a Ctrl-C or an exception, once its
-memory passes RESIDENT_MAX_MIB ($WEBLOGS_RESIDENT_MAX_MIB) or after RESIDENT_MAX_BUILDS
-builds, and the run starts another."""
+keeps one such child for its builds. It leaves after a build that failed or did not
+finish, once its memory passes RESIDENT_MAX_MIB ($WEBLOGS_RESIDENT_MAX_MIB), or after
+RESIDENT_MAX_BUILDS builds, and the run starts another."""
 
 from __future__ import annotations
 
@@ -480,8 +480,14 @@ class Resident:
         self.builds = 0
 
     def build(self, order: dict[str, Any]) -> int:
-        if self.builds and (self.target is None or self.target.engine.embedded):
-            engine.resume_shared_session(warehouse_path())
+        if self.builds:
+            # The engine's session of the last build, if it is still there.
+            if self.target is None or self.target.engine.embedded:
+                engine.resume_shared_session(warehouse_path())
+            else:
+                from dbt.adapters.spark_connect.connections import forget_lost_sessions
+
+                forget_lost_sessions()
         parsed = self.parsed
         manifest = parsed.manifest_for(order["args"]) if parsed else None
         if self.spec is not None and (parsed is None or parsed.outdated):
@@ -492,7 +498,7 @@ class Resident:
 
     def stays(self, status: int) -> bool:
         return (
-            status in (0, 1)
+            status == 0
             and self.builds < RESIDENT_MAX_BUILDS
             and reported(lambda: int(resident_mib() < resident_max_mib())) == 1
         )

@@ -77,6 +77,21 @@ def connected_session(parameters: dict[str, str]):  # a pyspark SparkSession
         return session
 
 
+def forget_lost_sessions() -> None:
+    """Forget the sessions of this process that no longer answer (the server restarted
+    since, or removed them): the next connection opens a new one. For a process that builds
+    many times (the resident dbt child of `weblogs run`)."""
+    with _sessions_lock:
+        sessions = list(_sessions.items())
+    for key, session in sessions:
+        try:
+            session.sql("select 1").collect()
+        except Exception:
+            with _sessions_lock:
+                if _sessions.get(key) is session:
+                    del _sessions[key]
+
+
 def close_sessions() -> None:
     """Stop the sessions this process opened (before their server stops: pyspark retries
     releasing an open one at interpreter exit)."""
