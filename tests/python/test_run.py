@@ -178,12 +178,7 @@ def test_run_every_and_watch_pick_up_new_files_and_stop_on_sigterm(
     landing = tmp_path / "landing"
     landing.mkdir()
     for seed, trigger in ((11, ["--every", "1s"]), (13, ["--watch"])):
-        process = subprocess.Popen(
-            [str(BIN_DIR / "weblogs"), "run", "--landing", str(landing), *trigger,
-             "--settle-seconds", "0", "--vars", LOW_COVERAGE],
-            cwd=project.workdir, env=project.env(), stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, text=True,
-        )  # fmt: skip
+        process = start_run(project, landing, *trigger)
         try:
             name = f"arrived-{trigger[0].strip('-')}.log"
             time.sleep(3)  # the trigger is armed
@@ -268,12 +263,7 @@ def test_builds_after_a_long_wait_find_an_engine_session(project: Project, tmp_p
     a long wait and opens another."""
     landing = tmp_path / "landing"
     landing.mkdir()
-    process = subprocess.Popen(
-        [str(BIN_DIR / "weblogs"), "run", "--landing", str(landing), "--every", "1s",
-         "--settle-seconds", "0", "--vars", LOW_COVERAGE],
-        cwd=project.workdir, env={**project.env(), "SAIL_SPARK__SESSION_TIMEOUT_SECS": "5"},
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
+    process = start_run(project, landing, "--every", "1s", SAIL_SPARK__SESSION_TIMEOUT_SECS="5")
     try:
         resident = spare_children(process.pid)
         for name in ("late.log", "later.log"):
@@ -287,9 +277,7 @@ def test_builds_after_a_long_wait_find_an_engine_session(project: Project, tmp_p
             assert built(project, name)
         assert spare_children(process.pid, wait_seconds=0) == resident
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-        output, _ = process.communicate(timeout=120)
+        output = stop_run(process)
     assert process.returncode == 0, output
     assert "failed" not in output
     assert output.count("built through batch") == 2, output
@@ -312,12 +300,7 @@ def test_builds_run_on_the_parse_made_while_waiting_until_the_project_changes(
         return parse_timing.stat().st_mtime_ns if parse_timing.exists() else 0
 
     before = parsed_at()
-    process = subprocess.Popen(
-        [str(BIN_DIR / "weblogs"), "run", "--landing", str(landing), "--every", "1s",
-         "--settle-seconds", "0", "--vars", LOW_COVERAGE],
-        cwd=project.workdir, env=project.env(), stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
+    process = start_run(project, landing, "--every", "1s")
     try:
         resident = spare_children(process.pid)
         wait_until(lambda: parsed_at() != before, process, "a parse ahead")
@@ -336,9 +319,7 @@ def test_builds_run_on_the_parse_made_while_waiting_until_the_project_changes(
         assert parsed_at() != parse
         assert spare_children(process.pid, wait_seconds=0) == resident
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-        output, _ = process.communicate(timeout=120)
+        output = stop_run(process)
     assert process.returncode == 0, output
     assert output.count("the project changed while its build waited: dbt parses it again") == 1
 
@@ -394,12 +375,7 @@ def test_a_resident_child_past_its_memory_limit_leaves_and_another_builds_next(
     next build is another's. One dbt child at a time, each gone after its build."""
     landing = tmp_path / "landing"
     landing.mkdir()
-    process = subprocess.Popen(
-        [str(BIN_DIR / "weblogs"), "run", "--landing", str(landing), "--every", "1s",
-         "--settle-seconds", "0", "--vars", LOW_COVERAGE],
-        cwd=project.workdir, env={**project.env(), "WEBLOGS_RESIDENT_MAX_MIB": "1"},
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
+    process = start_run(project, landing, "--every", "1s", WEBLOGS_RESIDENT_MAX_MIB="1")
     builders: list[int] = []
     try:
         for seed, name in enumerate(("one.log", "two.log", "three.log")):
@@ -414,9 +390,7 @@ def test_a_resident_child_past_its_memory_limit_leaves_and_another_builds_next(
             )  # fmt: skip
             assert not still_running(builders[-1], grace_seconds=60)
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-        output, _ = process.communicate(timeout=120)
+        output = stop_run(process)
     assert process.returncode == 0, output
     assert output.count("built through batch") == 3, output
     assert "failed" not in output
@@ -431,12 +405,9 @@ def test_a_resident_child_leaves_after_a_failed_build_and_another_builds_next(
     stays."""
     landing = tmp_path / "landing"
     landing.mkdir()
-    process = subprocess.Popen(
-        [str(BIN_DIR / "weblogs"), "run", "--landing", str(landing), "--watch",
-         "--settle-seconds", "0", "--vars", "{status_code_coverage_threshold: 0.5}"],
-        cwd=project.workdir, env=project.env(), stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
+    process = start_run(
+        project, landing, "--watch", dbt_vars="{status_code_coverage_threshold: 0.5}"
+    )
     try:
         (first,) = spare_children(process.pid)
         (landing / "garbage.log").write_text("not a log line\n" * 5)
@@ -449,12 +420,29 @@ def test_a_resident_child_leaves_after_a_failed_build_and_another_builds_next(
         assert last != first
         assert_still_the_only_child(process.pid, last)
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-        output, _ = process.communicate(timeout=120)
+        output = stop_run(process)
     assert process.returncode == 1, output
     assert "build after batch 1 failed; the next cycle builds again" in output
     assert "built through batch 2" in output
+
+
+def start_run(
+    project: Project, landing: Path, *trigger: str, dbt_vars: str = LOW_COVERAGE, **env: str
+) -> subprocess.Popen:
+    """`weblogs run` on `landing` under `trigger`, its output piped, with `env` added."""
+    return subprocess.Popen(
+        [str(BIN_DIR / "weblogs"), "run", "--landing", str(landing), *trigger,
+         "--settle-seconds", "0", "--vars", dbt_vars],
+        cwd=project.workdir, env={**project.env(), **env}, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+
+
+def stop_run(process: subprocess.Popen) -> str:
+    """Stop a `weblogs run` started by start_run as SIGTERM does, and its output."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+    return process.communicate(timeout=120)[0]
 
 
 def wait_until(
