@@ -204,8 +204,8 @@ class ResidentChild:
         return self.process.poll() is None
 
     def build(self, args: list[str]) -> tuple[int, bool]:
-        """Its next build: the exit status, and whether it stays for another. A further
-        Ctrl-C stops it (stop_child)."""
+        """Its next build: the exit status, and whether it stays for another (if not, the
+        caller ends it). A further Ctrl-C stops it (stop_child)."""
         try:
             self.process.stdin.write(order_line(args))
             self.process.stdin.flush()
@@ -223,8 +223,6 @@ class ResidentChild:
             code = self.process.returncode
             say_how_it_ended(code)
             return code, False
-        if stays != STAY:
-            self.end()
         return int(status), stays == STAY
 
     def end(self) -> None:
@@ -501,7 +499,8 @@ class Resident:
         return (
             status == 0
             and self.builds < RESIDENT_MAX_BUILDS
-            and reported(lambda: int(resident_mib() < resident_max_mib())) == 1
+            # Refused by the run before this child started, if not a whole number.
+            and resident_mib() < resident_max_mib()
         )
 
     def serve(self, status_fd: int) -> int:
