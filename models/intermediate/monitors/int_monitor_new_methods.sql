@@ -13,7 +13,7 @@ earlier_requests as (
 judged_requests as (
     select http_method
     from monitored_lines
-    where quarantine_reason is null
+    where not is_quarantined
 ),
 
 unseen_methods as (
