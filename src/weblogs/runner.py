@@ -112,6 +112,9 @@ class Runner:
     # What a cycle holds while it lands and builds: the warehouse's writer lock, given back
     # between cycles so other writers (a plain `dbt build`) get in (weblogs.file_lock).
     hold: Callable[[], AbstractContextManager[None]] = nullcontext
+    # Set by --watch when a file in the landing folder is written, cleared when a cycle
+    # starts on it.
+    files_changed: threading.Event = field(default_factory=threading.Event)
 
     def __post_init__(self) -> None:
         self.bronze = self.bronze or DeltaBronze(self.warehouse, self.raw_schema)
@@ -209,11 +212,13 @@ class Runner:
 
     def run_watch(self, quiet_seconds: float = 1.0, max_cycles: int | None = None) -> RunReport:
         """A cycle at start, then one whenever files arrive (after `quiet_seconds` without
-        further events), with a full rescan every minute in case an event was missed."""
+        further events, at most SETTLE_AT_MOST_SECONDS after the first), or at once when
+        files changed during the cycle before; a full rescan every minute in case an event
+        was missed."""
         from watchdog.events import FileSystemEventHandler
         from watchdog.observers import Observer
 
-        arrived = threading.Event()
+        arrived = self.files_changed
 
         class Arrivals(FileSystemEventHandler):
             def on_any_event(self, event) -> None:
@@ -228,6 +233,13 @@ class Runner:
                 result = self.cycle()
                 if self.stop() or (max_cycles is not None and self.report.cycles >= max_cycles):
                     break
+                if arrived.is_set():
+                    # Files changed while the cycle ran: their lines have waited a cycle
+                    # already, and settling held them back further for a writer that never
+                    # pauses (3 s of every cycle under a steady log). Whole lines land; an
+                    # unfinished last line waits for its file to settle (--settle-seconds).
+                    arrived.clear()
+                    continue
                 self.say(f"{self._found(result)}waiting for files in {self.landing}")
                 deadline = time.monotonic() + 60
                 while not self.stop() and time.monotonic() < deadline:
