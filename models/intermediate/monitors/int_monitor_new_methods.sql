@@ -13,7 +13,7 @@ earlier_requests as (
 judged_requests as (
     select http_method
     from monitored_lines
-    where not is_quarantined
+    where quarantine_reason is null
 ),
 
 unseen_methods as (

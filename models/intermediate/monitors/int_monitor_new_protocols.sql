@@ -14,7 +14,7 @@ judged_requests as (
     -- A request without a protocol counts as the protocol '(none)'.
     select coalesce(protocol, '(none)') as protocol_label
     from monitored_lines
-    where not is_quarantined
+    where quarantine_reason is null
 ),
 
 unseen_protocols as (

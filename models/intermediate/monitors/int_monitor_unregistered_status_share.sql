@@ -15,29 +15,26 @@ http_status_codes as (
 judged_statuses as (
     select
         monitored_lines.response_code,
-        http_status_codes.code is null as is_unregistered,
-        if(monitored_lines.response_code is not null, monitored_lines.line_count, 0)
-            as request_count,
-        if(http_status_codes.code is null, monitored_lines.line_count, 0) as unregistered_count
+        http_status_codes.code is null as is_unregistered
     from monitored_lines
     left join http_status_codes
         on monitored_lines.response_code = cast(http_status_codes.code as int)
-    where not monitored_lines.is_quarantined
+    where monitored_lines.quarantine_reason is null
 ),
 
 unregistered_status_share as (
     select
         'unregistered_status_share' as monitor_name,
-        sum(judged_statuses.unregistered_count)
-        / nullif(sum(judged_statuses.request_count), 0) as measured_value,
+        count_if(judged_statuses.is_unregistered)
+        / nullif(count(judged_statuses.response_code), 0) as measured_value,
         {{ var('dq_unregistered_status_share_warn') }} as warn_threshold,
         {{ var('dq_unregistered_status_share_fail') }} as fail_threshold,
         case
-            when coalesce(sum(judged_statuses.request_count), 0) = 0
+            when count(judged_statuses.response_code) = 0
                 then 'no requests in ' || monitored_batches.batch_label
             else
-                format_number(sum(judged_statuses.unregistered_count), 0)
-                || ' of ' || format_number(sum(judged_statuses.request_count), 0)
+                format_number(count_if(judged_statuses.is_unregistered), 0)
+                || ' of ' || format_number(count(judged_statuses.response_code), 0)
                 || ' requests of ' || monitored_batches.batch_label
                 || ' have a code the seed lacks: '
                 || coalesce(

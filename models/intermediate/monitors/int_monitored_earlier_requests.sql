@@ -9,9 +9,7 @@ monitored_batches as (
 ),
 
 earlier_requests as (
-    -- Each method and protocol once: the novelty monitors ask only whether one was seen, and
-    -- both read these same few rows (on Apache Spark, one read of the requests for both).
-    select distinct
+    select
         requests.http_method,
         -- A request without a protocol counts as the protocol '(none)'.
         coalesce(requests.protocol, '(none)') as protocol_label

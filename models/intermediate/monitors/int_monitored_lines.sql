@@ -2,13 +2,7 @@
     data_quality_monitors was last built through without a failure (its mark in the
     warehouse's build state, recorded by every dbt invocation on the embedded engine and on
     Apache Spark). A build that failed advances nothing, so the next one judges the same
-    batches again, plus new ones. Engines without a build state judge the latest batch.
-
-    Counted by batch and kind of line (method, protocol, status, quarantined or not): every
-    monitor needs only these counts, and they are a few hundred rows where the lines are
-    millions. The monitors refer to this model several times and an engine inlines it at
-    each; on Apache Spark the references that read the same counts share one read of the
-    lines (the same aggregation's shuffle is reused), where they each scanned them. -#}
+    batches again, plus new ones. Engines without a build state judge the latest batch. -#}
 {%- set judged_after = none -%}
 {%- if execute -%}
     {%- set judged_after = monitored_batches_after(relation_of_model('data_quality_monitors')) -%}
@@ -20,6 +14,7 @@ staged_lines as (
     -- What the monitors read of a line.
     select
         ingest_batch_id,
+        line_id,
         http_method,
         protocol,
         response_code,
@@ -38,23 +33,6 @@ judged_lines as (
     {% else %}
         where ingest_batch_id > {{ judged_after }}
     {% endif %}
-),
-
-line_counts as (
-    select
-        ingest_batch_id,
-        http_method,
-        protocol,
-        response_code,
-        quarantine_reason is not null as is_quarantined,
-        count(*) as line_count
-    from judged_lines
-    group by
-        ingest_batch_id,
-        http_method,
-        protocol,
-        response_code,
-        quarantine_reason is not null
 )
 
-select * from line_counts
+select * from judged_lines
