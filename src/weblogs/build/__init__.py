@@ -6,6 +6,7 @@
 - ``up_to_date``: whether a build would have nothing to do;
 - ``slices``: a long backlog cut into slices of whole batches;
 - ``seeds``: which file each seed table holds, so an unchanged seed is not loaded again;
+- ``order``: which tables a build writes first;
 - ``run_log``: the audit log of every model and seed run, and line-to-row latency.
 
 The adapters' hooks write these records (on-run-start and on-run-end); the `weblogs`

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from weblogs import layout
+from weblogs.build import order
 from weblogs.cli.process import drop_output
 from weblogs.errors import CommandFailed, UsageError
 from weblogs.spark import server as spark_server
@@ -144,6 +145,7 @@ def call_dbt(args: list[str], manifest=None):  # dbt's Manifest, dbtRunnerResult
     if not any(isinstance(known, QuietInterrupt) for known in console.filters):
         console.addFilter(QuietInterrupt())
         console.addFilter(ClosedOutput())
+    order.install()
     reported: list[str] = []
 
     def note_reported(event) -> None:  # a dbt EventMsg
