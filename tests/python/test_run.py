@@ -21,6 +21,7 @@ from test_pipeline import LOW_COVERAGE, count, scalar_rows
 from conftest import BIN_DIR, Project
 from weblogs.bronze.delta import raw_table_path
 from weblogs.build.state import built_through
+from weblogs.cli.dbt_child import UNIT_TESTED
 from weblogs.file_lock import RunLockedError, run_lock
 from weblogs.generate import write_log
 from weblogs.ingest.micro_batches import ingest
@@ -289,7 +290,7 @@ def test_builds_run_on_the_parse_made_while_waiting_until_the_project_changes(
 ) -> None:
     """The resident dbt child parses the project while it waits for the first build: its
     builds do not parse again. A model added while it waits is seen, said, parsed once
-    and built, by the same child."""
+    and built, by the same child. The unit tests run in the first build on each parse."""
     project = project_copy
     landing = tmp_path / "landing"
     landing.mkdir()
@@ -322,6 +323,9 @@ def test_builds_run_on_the_parse_made_while_waiting_until_the_project_changes(
         output = stop_run(process)
     assert process.returncode == 0, output
     assert output.count("the project changed while its build waited: dbt parses it again") == 1
+    builds = output.split("Running with dbt=")[1:]
+    assert ["START unit_test " in build for build in builds] == [True, False, True], output
+    assert output.count(UNIT_TESTED) == 2
 
 
 PICKLED_PARSE = """

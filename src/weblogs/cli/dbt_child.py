@@ -74,6 +74,13 @@ RESIDENT_MAX_MIB_ENV = "WEBLOGS_RESIDENT_MAX_MIB"
 RESIDENT_MAX_MIB = 1024
 RESIDENT_MAX_BUILDS = 200
 STAY, LEAVE = "stay", "leave"
+# A unit test checks a model's SQL on the rows it gives, never on the warehouse's: it can
+# fail again only if the project changes, which a resident child sees (it parses again,
+# and the builds on the new parse run the unit tests again).
+SKIP_UNIT_TESTS = ["--exclude-resource-type", "unit_test"]
+UNIT_TESTED = (
+    "unit tests passed: the run's next builds leave them out until the project changes"
+)
 
 
 def start(
@@ -413,11 +420,21 @@ def parse_ahead(spec: dict[str, Any], inherited: dict[str, str]) -> Parsed | Non
 def build(order: dict[str, Any], manifest: Any) -> int:
     """The build an order asks for, in the environment it names: 0, or 1 with its first
     error said in one line."""
-    result = call_dbt(order["args"], manifest=manifest)
+    return outcome(order["args"], call_dbt(order["args"], manifest=manifest))
+
+
+def outcome(args: list[str], result: Any) -> int:  # dbt's dbtRunnerResult
     if result.success:
         return 0
-    print(f"dbt {order['args'][0]} failed: {first_error(result)}", flush=True)
+    print(f"dbt {args[0]} failed: {first_error(result)}", flush=True)
     return 1
+
+
+def ran_unit_tests(result: Any) -> bool:  # dbt's dbtRunnerResult
+    return any(
+        str(node_result.node.resource_type) == "unit_test"
+        for node_result in getattr(result.result, "results", ())
+    )
 
 
 def reported(step: Callable[[], int]) -> int:
@@ -477,6 +494,9 @@ class Resident:
         self.inherited = inherited
         self.target = Target(**spec["target"]) if spec else None
         self.builds = 0
+        # The parse whose unit tests passed in a build of this child: the builds on it
+        # leave them out (UNIT_TESTED).
+        self.unit_tested: Parsed | None = None
 
     def build(self, order: dict[str, Any]) -> int:
         if self.builds:
@@ -493,7 +513,16 @@ class Resident:
             # Parsed anew for this build and the ones after it.
             self.parsed = parsed = parse_ahead(self.spec, self.inherited)
             manifest = parsed.manifest_for(order["args"]) if parsed else None
-        return build(order, manifest)
+        args = order["args"]
+        unit_tested = manifest is not None and parsed is self.unit_tested
+        if unit_tested:
+            args = [*args, *SKIP_UNIT_TESTS]
+        result = call_dbt(args, manifest=manifest)
+        status = outcome(args, result)
+        if status == 0 and manifest is not None and not unit_tested and ran_unit_tests(result):
+            self.unit_tested = parsed
+            print(UNIT_TESTED, flush=True)
+        return status
 
     def stays(self, status: int) -> bool:
         return (
