@@ -78,9 +78,7 @@ STAY, LEAVE = "stay", "leave"
 # fail again only if the project changes, which a resident child sees (it parses again,
 # and the builds on the new parse run the unit tests again).
 SKIP_UNIT_TESTS = ["--exclude-resource-type", "unit_test"]
-UNIT_TESTED = (
-    "unit tests passed: the run's next builds leave them out until the project changes"
-)
+UNIT_TESTED = "unit tests passed: the run's next builds leave them out until the project changes"
 
 
 def start(
