@@ -101,11 +101,6 @@ def submit_command(
         "spark.sql.session.timeZone": "UTC",
         # A laptop's data: a few shuffle partitions, not Spark's 200.
         "spark.sql.shuffle.partitions": "4",
-        # Delta skips a data file whose min/max statistics miss a query's filter. A model
-        # written in one statement was one file per task (two at 1M lines), each spanning
-        # half of every day stored, so a +1% build's reads of the last few days read half
-        # the table; files of at most 100,000 rows (a few MB) span a few days each.
-        "spark.sql.files.maxRecordsPerFile": "100000",
         **spark_jars.SETTINGS,
         **(settings or {}),
     }
