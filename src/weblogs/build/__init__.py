@@ -6,9 +6,9 @@
 - ``up_to_date``: whether a build would have nothing to do;
 - ``slices``: a long backlog cut into slices of whole batches;
 - ``seeds``: which file each seed table holds, so an unchanged seed is not loaded again;
-- ``order``: which tables a build writes first;
 - ``run_log``: the audit log of every model and seed run, and line-to-row latency.
 
 The adapters' hooks write these records (on-run-start and on-run-end); the `weblogs`
-commands read them.
+commands read them. Beside them, ``order``: which nodes the builds of the `weblogs`
+command run first.
 """
