@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -128,6 +129,11 @@ class Project:
 
     def dbt_log(self) -> str:
         return (self.workdir / "logs" / "dbt.log").read_text(encoding="utf-8")
+
+    def run_results(self) -> list[dict]:
+        """The node results of the last dbt invocation, in the order the nodes finished."""
+        path = self.workdir / "target" / "run_results.json"
+        return json.loads(path.read_text(encoding="utf-8"))["results"]
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import json
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -109,7 +108,7 @@ def test_bad_input_corpus_end_to_end(project: Project) -> None:
     # input must trip.
     build = project.dbt("build", "--vars", CORPUS_VARS, check=False)
     assert build.returncode == 1, build.stdout
-    results = json.loads((project.workdir / "target" / "run_results.json").read_text())["results"]
+    results = project.run_results()
     not_passed = {
         result["unique_id"].split(".")[2]: result["status"]
         for result in results

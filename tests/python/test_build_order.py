@@ -3,7 +3,6 @@ the marts beside it (meta build_first, weblogs.build.order); plain dbt runs by d
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -52,8 +51,7 @@ def test_the_marked_path_scores_ahead_of_every_other_node_and_keeps_its_depth() 
 
 
 def run_order(project: Project) -> list[str]:
-    results = json.loads((project.workdir / "target" / "run_results.json").read_text())
-    return [result["unique_id"].split(".")[-1] for result in results["results"]]
+    return [result["unique_id"].split(".")[-1] for result in project.run_results()]
 
 
 @pytest.mark.e2e

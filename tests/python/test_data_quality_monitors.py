@@ -35,10 +35,9 @@ MONITOR_LINE = re.compile(
 def monitor_outcomes(project: Project, output: str) -> tuple[str, dict[str, str]]:
     """The drift test's outcome in dbt's run results, and each monitor its lines say is
     past a threshold, with the level it passed."""
-    results = json.loads((project.workdir / "target" / "run_results.json").read_text())
     (status,) = (
         result["status"]
-        for result in results["results"]
+        for result in project.run_results()
         if result["unique_id"].startswith("test.weblogs.data_quality_monitors_within_thresholds.")
     )
     return status, {found[2]: found[1] for found in MONITOR_LINE.finditer(output)}

@@ -5,7 +5,6 @@ completes the build and `weblogs status` says the warehouse is up to date."""
 from __future__ import annotations
 
 import errno
-import json
 import os
 import subprocess
 import time
@@ -35,8 +34,7 @@ def models_line(project: Project) -> str:
 
 
 def statuses(project: Project) -> dict[str, str]:
-    results = json.loads((project.workdir / "target" / "run_results.json").read_text())
-    return {result["unique_id"]: result["status"] for result in results["results"]}
+    return {result["unique_id"]: result["status"] for result in project.run_results()}
 
 
 def fill(folder: Path) -> Path:
