@@ -68,12 +68,16 @@ RUN_TIME_ONLY_ENV = (BATCH_CEILING_ENV, LOCK_FD_ENV)
 MAX_ERROR_CHARACTERS = 400
 # A resident child leaves once its resident memory passes this after a build, or after this
 # many builds; the run's next build starts another. At 1M stored lines one held 0.55 GiB
-# after its first +1% build and grew by 27 to 255 MB a build (the engine's caches, dbt's);
-# after a cold build of the 1M lines it held 0.85 to 1.0 GiB.
+# after its first +1% build and grew by 27 to 255 MB a build (the engine's, in native
+# memory: dbt's Python objects stayed at the same count from the second build on); after a
+# cold build of the 1M lines it held 0.85 to 1.0 GiB.
 RESIDENT_MAX_MIB_ENV = "WEBLOGS_RESIDENT_MAX_MIB"
 RESIDENT_MAX_MIB = 1024
 RESIDENT_MAX_BUILDS = 200
-STAY, LEAVE = "stay", "leave"
+# After each build a child says whether it stays; LAST: for one more build, its last (its
+# memory is within one build's growth of the limit), so the run starts the next child while
+# that build runs and the next build finds it ready.
+STAY, LAST, LEAVE = "stay", "last", "leave"
 # A unit test checks a model's SQL on the rows it gives, never on the warehouse's: it can
 # fail again only if the project changes, which a resident child sees (it parses again,
 # and the builds on the new parse run the unit tests again).
@@ -208,9 +212,9 @@ class ResidentChild:
     def alive(self) -> bool:
         return self.process.poll() is None
 
-    def build(self, args: list[str]) -> tuple[int, bool]:
-        """Its next build: the exit status, and whether it stays for another (if not, the
-        caller ends it). A further Ctrl-C stops it (stop_child)."""
+    def build(self, args: list[str]) -> tuple[int, str]:
+        """Its next build: the exit status, and whether it stays for another (STAY, LAST:
+        for one more; LEAVE: the caller ends it). A further Ctrl-C stops it (stop_child)."""
         try:
             self.process.stdin.write(order_line(args))
             self.process.stdin.flush()
@@ -227,8 +231,8 @@ class ResidentChild:
             self.end()
             code = self.process.returncode
             say_how_it_ended(code)
-            return code, False
-        return int(status), stays == STAY
+            return code, LEAVE
+        return int(status), stays if stays in (STAY, LAST) else LEAVE
 
     def end(self) -> None:
         """End it: stdin closed, it exits once its warm-up or build is over (stop_child if
@@ -247,9 +251,11 @@ class ResidentChild:
 class ResidentBuilds:
     """The builds of a long-running `weblogs run`, in one resident dbt child (started ahead
     of the first build, so it has imported dbt, started the engine and parsed the project
-    by then) for as long as it stays; when it leaves, the next is started at once. Call it
-    as run_dbt_process; close() ends the child (it waits idle, holding about 0.24 GiB
-    before its first build and 0.5 to 1 GiB after)."""
+    by then) for as long as it stays. The next child is started once the child says its
+    next build is its last (LAST: it is started beside that build and ready by the build
+    after), else once it leaves. Call it as run_dbt_process; close() ends the children (a
+    child waits idle, holding about 0.24 GiB before its first build and 0.5 to 1 GiB
+    after)."""
 
     def __init__(
         self,
@@ -267,10 +273,14 @@ class ResidentBuilds:
         # A bad $WEBLOGS_RESIDENT_MAX_MIB is refused before anything is done.
         resident_max_mib()
         self._child: ResidentChild | None = None
+        # Started when the child said LAST: it builds once the child has left.
+        self._next: ResidentChild | None = None
 
     def start(self) -> None:
         if self._child is None and self.wanted():
-            self._child = ResidentChild(self.target, self.warehouse, self.build_args)
+            self._child, self._next = self._next, None
+            if self._child is None:
+                self._child = ResidentChild(self.target, self.warehouse, self.build_args)
 
     def __call__(self, command: str, args: list[str], warehouse: Path, target: Target) -> int:
         target.check_ready(warehouse)
@@ -279,19 +289,27 @@ class ResidentBuilds:
             child.end()
             child = None
         if child is None:
+            child, self._next = self._next, None
+            if child is not None and not child.alive():
+                child.end()
+                child = None
+        if child is None:
             child = ResidentChild(target, warehouse, self.build_args)
         status, stays = child.build(dbt_argv(command, args, target))
-        if stays and self.wanted():
+        if stays != LEAVE and self.wanted():
             self._child = child
+            if stays == LAST and self._next is None:
+                self._next = ResidentChild(target, warehouse, self.build_args)
         else:
             child.end()
             self.start()
         return status
 
     def close(self) -> None:
-        child, self._child = self._child, None
-        if child is not None:
-            child.end()
+        children, self._child, self._next = (self._child, self._next), None, None
+        for child in children:
+            if child is not None:
+                child.end()
 
 
 def first_error(result) -> str:  # dbt's dbtRunnerResult
@@ -479,6 +497,21 @@ def resident_mib() -> float:
         return peak / 2**20 if sys.platform == "darwin" else peak / 1024
 
 
+def verdict(
+    status: int, builds: int, mib: float, growth: float, max_mib: int, said_last: bool
+) -> str:
+    """Whether a resident child stays after its build number `builds`, which ended with
+    `status` and left it holding `mib` MiB, a build having added at most `growth`: LEAVE
+    after a failed build, the last one it said, its RESIDENT_MAX_BUILDS-th, or past
+    `max_mib`; LAST when one more build like the biggest so far would take it past; else
+    STAY."""
+    if status != 0 or said_last or builds >= RESIDENT_MAX_BUILDS or mib >= max_mib:
+        return LEAVE
+    if mib + growth >= max_mib or builds + 1 >= RESIDENT_MAX_BUILDS:
+        return LAST
+    return STAY
+
+
 class Resident:
     """The builds of a resident child, one per line of stdin until it closes, each
     reported on a descriptor as its exit status and whether this child stays for another."""
@@ -492,6 +525,11 @@ class Resident:
         self.inherited = inherited
         self.target = Target(**spec["target"]) if spec else None
         self.builds = 0
+        # Resident memory after the last build (MiB), the most one build added to it, and
+        # whether this child said its next build is its last.
+        self.mib: float | None = None
+        self.growth = 0.0
+        self.last = False
         # The parse whose unit tests passed in a build of this child: the builds on it
         # leave them out (UNIT_TESTED).
         self.unit_tested: Parsed | None = None
@@ -522,13 +560,16 @@ class Resident:
             print(UNIT_TESTED, flush=True)
         return status
 
-    def stays(self, status: int) -> bool:
-        return (
-            status == 0
-            and self.builds < RESIDENT_MAX_BUILDS
-            # Refused by the run before this child started, if not a whole number.
-            and resident_mib() < resident_max_mib()
-        )
+    def stays(self, status: int) -> str:
+        """After a build: STAY, LAST or LEAVE (see verdict)."""
+        mib = resident_mib()
+        if self.mib is not None:
+            self.growth = max(self.growth, mib - self.mib)
+        self.mib = mib
+        # The limit was refused by the run before this child started, if not a whole number.
+        said = verdict(status, self.builds, mib, self.growth, resident_max_mib(), self.last)
+        self.last = said == LAST
+        return said
 
     def serve(self, status_fd: int) -> int:
         with os.fdopen(status_fd, "w", encoding="utf-8") as statuses:
@@ -538,9 +579,9 @@ class Resident:
                 self.builds += 1
                 stays = self.stays(status)
                 with contextlib.suppress(OSError):  # the run stopped reading: it ends us
-                    statuses.write(f"{status} {STAY if stays else LEAVE}\n")
+                    statuses.write(f"{status} {stays}\n")
                     statuses.flush()
-                if not stays:
+                if stays == LEAVE:
                     return status
         return 0
 
