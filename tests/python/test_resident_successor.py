@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from weblogs.cli import dbt_child
-from weblogs.cli.dbt_child import LAST, LEAVE, RESIDENT_MAX_BUILDS, STAY, ResidentBuilds, verdict
+from weblogs.cli.dbt_child import LAST, LEAVE, STAY, ResidentBuilds, verdict
 from weblogs.targets import Target
 
 
@@ -26,14 +26,15 @@ from weblogs.targets import Target
         # The build it said was its last.
         (0, 4, 600.0, 80.0, True, LEAVE),
         (1, 2, 500.0, 0.0, False, LEAVE),
-        (0, RESIDENT_MAX_BUILDS - 1, 500.0, 0.0, False, LAST),
-        (0, RESIDENT_MAX_BUILDS, 500.0, 0.0, False, LEAVE),
+        # Its last build by count.
+        (0, 199, 500.0, 0.0, False, LAST),
+        (0, 200, 500.0, 0.0, False, LEAVE),
     ],
 )
 def test_a_child_says_after_each_build_whether_it_stays(
     status: int, builds: int, mib: float, growth: float, said_last: bool, expected: str
 ) -> None:
-    assert verdict(status, builds, mib, growth, 1024, said_last) == expected
+    assert verdict(status, builds, mib, growth, (1024, 200), said_last) == expected
 
 
 class StandIn:
@@ -43,10 +44,16 @@ class StandIn:
     verdicts: list[list[str]] = []
     events: list[str] = []
 
-    def __init__(self, target: Target, warehouse: Path, build_args: list[str] | None) -> None:
+    def __init__(
+        self,
+        target: Target,
+        warehouse: Path,
+        build_args: list[str] | None,
+        open_session: bool = False,
+    ) -> None:
         self.name = "ABCDEFG"[len([e for e in self.events if e.startswith("start")])]
         self.said = list(self.verdicts.pop(0))
-        self.events.append(f"start {self.name}")
+        self.events.append(f"start {self.name}" + (" with its session open" if open_session else ""))
 
     def alive(self) -> bool:
         return True
@@ -69,7 +76,8 @@ def test_the_next_child_starts_beside_the_last_build_of_the_one_before(
 ) -> None:
     """A child that says LAST builds once more while the next one starts (it imports dbt,
     starts the engine and parses meanwhile), and the build after is the next one's; a child
-    that leaves unannounced is replaced once it has gone, as before."""
+    that leaves unannounced is replaced once it has gone, as before, its session opened by
+    its build (it may wait long for it)."""
     monkeypatch.setattr(dbt_child, "ResidentChild", StandIn)
     StandIn.verdicts = [[STAY, LAST, LEAVE], [LEAVE], [STAY]]
     StandIn.events = []
@@ -83,7 +91,8 @@ def test_the_next_child_starts_beside_the_last_build_of_the_one_before(
         "start A",
         "build A",
         "build A",
-        "start B",  # A said LAST: B starts before A's last build
+        # A said LAST: B starts before A's last build, and opens its engine's session.
+        "start B with its session open",
         "build A",
         "end A",
         "build B",  # B left without saying so: C starts once it has gone

@@ -401,6 +401,47 @@ def test_a_resident_child_past_its_memory_limit_leaves_and_another_builds_next(
 
 
 @pytest.mark.e2e
+def test_the_next_child_starts_with_its_session_beside_the_last_build_of_the_one_before(
+    project: Project, tmp_path: Path
+) -> None:
+    """A child that says its next build is its last (its second, by
+    $WEBLOGS_RESIDENT_MAX_BUILDS here) has the next child started beside that build, with
+    its engine's session open; the next child then builds on that session, caught up with
+    what the build beside it wrote."""
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    process = start_run(project, landing, "--every", "1s", WEBLOGS_RESIDENT_MAX_BUILDS="2")
+    try:
+        (first,) = spare_children(process.pid)
+        for seed, name in enumerate(("one.log", "two.log", "three.log")):
+            through = built_through(project.warehouse)
+            write_log(landing / name, 300, seed=51 + seed)
+            wait_until(
+                lambda through=through: built_through(project.warehouse) > through,
+                process, f"{name} built",
+            )  # fmt: skip
+            if name == "one.log":
+                # After the first child's first build, the next starts beside its second.
+                wait_until(
+                    lambda: len(spare_children(process.pid, wait_seconds=0)) == 2,
+                    process, "the next child",
+                )  # fmt: skip
+                (second,) = set(spare_children(process.pid)) - {first}
+                assert "--open-session" in command_line(second)
+                assert "--open-session" not in command_line(first)
+            if name == "two.log":
+                assert not still_running(first, grace_seconds=60)
+        # three.log was the second child's first build; it too says its next is its last.
+        assert second not in (first,) and still_running(second, grace_seconds=0)
+    finally:
+        output = stop_run(process)
+    assert process.returncode == 0, output
+    assert output.count("built through batch") == 3, output
+    assert "failed" not in output
+    assert count(project, "stg_apache_logs__lines") == 900
+
+
+@pytest.mark.e2e
 def test_a_resident_child_leaves_after_a_failed_build_and_another_builds_next(
     project: Project, tmp_path: Path
 ) -> None:

@@ -14,12 +14,13 @@ since (else dbt parses again, and a changed project is said). Stdin closed witho
 ends the child with nothing done.
 
 With `--resident FD` it stays for further builds: after each it writes its exit status and
-`stay` or `leave` as one line to the descriptor FD, and reads the next line. dbt stays
-imported, the parse is used again (parsed anew, and said, when the project's files
+`stay`, `last` or `leave` as one line to the descriptor FD, and reads the next line. dbt
+stays imported, the parse is used again (parsed anew, and said, when the project's files
 change), and the engine's session stays open with its catalog: `weblogs run --every/--watch`
 keeps one such child for its builds. It leaves after a build that failed or did not
 finish, once its memory passes RESIDENT_MAX_MIB ($WEBLOGS_RESIDENT_MAX_MIB), or after
-RESIDENT_MAX_BUILDS builds, and the run starts another."""
+RESIDENT_MAX_BUILDS builds ($WEBLOGS_RESIDENT_MAX_BUILDS), and the run starts another;
+beside the child's last build when the child said `last` after the one before."""
 
 from __future__ import annotations
 
@@ -59,6 +60,7 @@ from weblogs.targets import Target
 WARM_UP = "--warm-up"
 PARSE_AHEAD = "--parse-ahead"
 RESIDENT = "--resident"
+OPEN_SESSION = "--open-session"
 CHECK = "--check"
 # What may differ between the environment a build was parsed in and the one it runs in,
 # read as the build runs, never by the parse: a slice's last batch, the warehouse lock's
@@ -73,6 +75,7 @@ MAX_ERROR_CHARACTERS = 400
 # cold build of the 1M lines it held 0.85 to 1.0 GiB.
 RESIDENT_MAX_MIB_ENV = "WEBLOGS_RESIDENT_MAX_MIB"
 RESIDENT_MAX_MIB = 1024
+RESIDENT_MAX_BUILDS_ENV = "WEBLOGS_RESIDENT_MAX_BUILDS"
 RESIDENT_MAX_BUILDS = 200
 # After each build a child says whether it stays; LAST: for one more build, its last (its
 # memory is within one build's growth of the limit), so the run starts the next child while
@@ -90,13 +93,18 @@ def start(
     warehouse: Path,
     build_args: list[str] | None = None,
     status_fd: int | None = None,
+    open_session: bool = False,
 ) -> subprocess.Popen:
     """A child waiting for its build; warming up first on the embedded engine, and parsing
     the project for a build with `build_args` when given (and they are --vars at most: dbt
     parse takes no selection). With `status_fd` (a pipe's writing end) it is resident: it
-    reports each build there and waits for the next."""
+    reports each build there and waits for the next. With `open_session`, for a build
+    expected soon, it also opens the embedded engine's session and restores its catalog
+    (its first build catches the catalog up, as a resident child's later builds do)."""
     dbt_environment(warehouse)
     warm = [WARM_UP] if target.engine.embedded else []
+    if open_session and target.engine.embedded:
+        warm += [OPEN_SESSION]
     if build_args is not None and vars_only(build_args) is not None:
         warm += [PARSE_AHEAD, json.dumps({"target": asdict(target), "dbt_args": build_args})]
     if status_fd is not None:
@@ -198,10 +206,18 @@ def run_dbt_process(command: str, args: list[str], warehouse: Path, target: Targ
 class ResidentChild:
     """A resident dbt child (`--resident`) and the pipe it reports its builds on."""
 
-    def __init__(self, target: Target, warehouse: Path, build_args: list[str] | None) -> None:
+    def __init__(
+        self,
+        target: Target,
+        warehouse: Path,
+        build_args: list[str] | None,
+        open_session: bool = False,
+    ) -> None:
         read_end, write_end = os.pipe()
         try:
-            self.process = start(target, warehouse, build_args, status_fd=write_end)
+            self.process = start(
+                target, warehouse, build_args, status_fd=write_end, open_session=open_session
+            )
         except BaseException:
             os.close(read_end)
             raise
@@ -272,6 +288,7 @@ class ResidentBuilds:
         self.build_args = build_args
         # A bad $WEBLOGS_RESIDENT_MAX_MIB is refused before anything is done.
         resident_max_mib()
+        resident_max_builds()
         self._child: ResidentChild | None = None
         # Started when the child said LAST: it builds once the child has left.
         self._next: ResidentChild | None = None
@@ -299,7 +316,9 @@ class ResidentBuilds:
         if stays != LEAVE and self.wanted():
             self._child = child
             if stays == LAST and self._next is None:
-                self._next = ResidentChild(target, warehouse, self.build_args)
+                # Its first build is the one after this child's next: a session opened now
+                # waits one build, not the engine's idle limit.
+                self._next = ResidentChild(target, warehouse, self.build_args, open_session=True)
         else:
             child.end()
             self.start()
@@ -479,11 +498,21 @@ def resident_max_mib() -> int:
     """The resident memory past which a resident child leaves after its build: MiB from
     $WEBLOGS_RESIDENT_MAX_MIB, else RESIDENT_MAX_MIB; UsageError for anything but a
     positive whole number."""
-    text = os.environ.get(RESIDENT_MAX_MIB_ENV, "").strip()
+    return positive_setting(RESIDENT_MAX_MIB_ENV, RESIDENT_MAX_MIB, " of MiB")
+
+
+def resident_max_builds() -> int:
+    """How many builds a resident child runs at most: $WEBLOGS_RESIDENT_MAX_BUILDS, else
+    RESIDENT_MAX_BUILDS; UsageError for anything but a positive whole number."""
+    return positive_setting(RESIDENT_MAX_BUILDS_ENV, RESIDENT_MAX_BUILDS, "")
+
+
+def positive_setting(name: str, default: int, unit: str) -> int:
+    text = os.environ.get(name, "").strip()
     if not text:
-        return RESIDENT_MAX_MIB
+        return default
     if not text.isdigit() or int(text) == 0:
-        raise UsageError(f"${RESIDENT_MAX_MIB_ENV} must be a whole number of MiB, not {text!r}")
+        raise UsageError(f"${name} must be a whole number{unit}, not {text!r}")
     return int(text)
 
 
@@ -498,16 +527,22 @@ def resident_mib() -> float:
 
 
 def verdict(
-    status: int, builds: int, mib: float, growth: float, max_mib: int, said_last: bool
+    status: int,
+    builds: int,
+    mib: float,
+    growth: float,
+    limits: tuple[int, int],
+    said_last: bool,
 ) -> str:
     """Whether a resident child stays after its build number `builds`, which ended with
-    `status` and left it holding `mib` MiB, a build having added at most `growth`: LEAVE
-    after a failed build, the last one it said, its RESIDENT_MAX_BUILDS-th, or past
-    `max_mib`; LAST when one more build like the biggest so far would take it past; else
-    STAY."""
-    if status != 0 or said_last or builds >= RESIDENT_MAX_BUILDS or mib >= max_mib:
+    `status` and left it holding `mib` MiB, a build having added at most `growth`, under
+    `limits` (MiB, builds): LEAVE after a failed build, the last one it said, its last by
+    count, or past the MiB; LAST when one more build like the biggest so far would take it
+    past the MiB, or is its last by count; else STAY."""
+    max_mib, max_builds = limits
+    if status != 0 or said_last or builds >= max_builds or mib >= max_mib:
         return LEAVE
-    if mib + growth >= max_mib or builds + 1 >= RESIDENT_MAX_BUILDS:
+    if mib + growth >= max_mib or builds + 1 >= max_builds:
         return LAST
     return STAY
 
@@ -535,14 +570,14 @@ class Resident:
         self.unit_tested: Parsed | None = None
 
     def build(self, order: dict[str, Any]) -> int:
-        if self.builds:
-            # The engine's session of the last build, if it is still there.
-            if self.target is None or self.target.engine.embedded:
-                engine.resume_shared_session(warehouse_path())
-            else:
-                from dbt.adapters.spark_connect.connections import forget_lost_sessions
+        if self.target is None or self.target.engine.embedded:
+            # The engine's session of the last build, or the one opened ahead of the first
+            # (OPEN_SESSION), if it is still there.
+            engine.resume_shared_session(warehouse_path())
+        elif self.builds:
+            from dbt.adapters.spark_connect.connections import forget_lost_sessions
 
-                forget_lost_sessions()
+            forget_lost_sessions()
         parsed = self.parsed
         manifest = parsed.manifest_for(order["args"]) if parsed else None
         if self.spec is not None and (parsed is None or parsed.outdated):
@@ -566,8 +601,9 @@ class Resident:
         if self.mib is not None:
             self.growth = max(self.growth, mib - self.mib)
         self.mib = mib
-        # The limit was refused by the run before this child started, if not a whole number.
-        said = verdict(status, self.builds, mib, self.growth, resident_max_mib(), self.last)
+        # The limits were refused by the run before this child started, if not whole numbers.
+        limits = (resident_max_mib(), resident_max_builds())
+        said = verdict(status, self.builds, mib, self.growth, limits, self.last)
         self.last = said == LAST
         return said
 
@@ -605,6 +641,9 @@ def main(argv: list[str]) -> int:
         with contextlib.suppress(Exception):
             spec = json.loads(argv[argv.index(PARSE_AHEAD) + 1])
             parsed = parse_ahead(spec, inherited)
+    if OPEN_SESSION in argv:
+        with contextlib.suppress(Exception):
+            engine.spark_session(warehouse_path())
     if RESIDENT in argv:
         status_fd = int(argv[argv.index(RESIDENT) + 1])
         return reported(lambda: Resident(spec, parsed, inherited).serve(status_fd))
