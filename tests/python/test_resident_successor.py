@@ -6,6 +6,7 @@ are told to; test_run.py runs real ones."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -41,8 +42,8 @@ class StandIn:
     """A resident child that reports the verdicts it is given, one per build, and notes
     every event in a shared list."""
 
-    verdicts: list[list[str]] = []
-    events: list[str] = []
+    verdicts: ClassVar[list[list[str]]] = []
+    events: ClassVar[list[str]] = []
 
     def __init__(
         self,
@@ -53,7 +54,9 @@ class StandIn:
     ) -> None:
         self.name = "ABCDEFG"[len([e for e in self.events if e.startswith("start")])]
         self.said = list(self.verdicts.pop(0))
-        self.events.append(f"start {self.name}" + (" with its session open" if open_session else ""))
+        self.events.append(
+            f"start {self.name}" + (" with its session open" if open_session else "")
+        )
 
     def alive(self) -> bool:
         return True

@@ -113,19 +113,27 @@ def test_dbt_run_by_weblogs_is_told_not_to_colour_a_file_or_pipe(monkeypatch, tm
     assert os.environ["DBT_USE_COLORS"] == "true"
 
 
+@pytest.mark.parametrize(
+    ("name", "unit"), [("WEBLOGS_RESIDENT_MAX_MIB", " of MiB"), ("WEBLOGS_RESIDENT_MAX_BUILDS", "")]
+)
 @pytest.mark.parametrize("value", ["1.5G", "0", "-3"])
-def test_a_bad_memory_limit_of_the_resident_child_is_refused_first(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch, value: str
+def test_a_bad_limit_of_the_resident_child_is_refused_first(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch,
+    value: str,
+    name: str,
+    unit: str,
 ) -> None:
-    """$WEBLOGS_RESIDENT_MAX_MIB bounds the dbt child of a run that goes on: a value it
-    cannot take is said before anything lands."""
+    """$WEBLOGS_RESIDENT_MAX_MIB and $WEBLOGS_RESIDENT_MAX_BUILDS bound the dbt child of a
+    run that goes on: a value they cannot take is said before anything lands."""
     landing = tmp_path / "landing"
     landing.mkdir()
     (landing / "a.log").write_text("not a log line\n")
-    monkeypatch.setenv("WEBLOGS_RESIDENT_MAX_MIB", value)
+    monkeypatch.setenv(name, value)
     code = main(["--warehouse", str(tmp_path / "warehouse"), "run", "--landing", str(landing)])
     assert code == 2
     assert capsys.readouterr().err == (
-        f"weblogs: $WEBLOGS_RESIDENT_MAX_MIB must be a whole number of MiB, not {value!r}\n"
+        f"weblogs: ${name} must be a whole number{unit}, not {value!r}\n"
     )
     assert not (tmp_path / "warehouse" / "weblogs_raw").exists()

@@ -286,7 +286,7 @@ class ResidentBuilds:
         self.wanted = wanted
         # The dbt arguments of the run's builds, for the child to parse the project ahead.
         self.build_args = build_args
-        # A bad $WEBLOGS_RESIDENT_MAX_MIB is refused before anything is done.
+        # A bad $WEBLOGS_RESIDENT_MAX_MIB or _MAX_BUILDS is refused before anything is done.
         resident_max_mib()
         resident_max_builds()
         self._child: ResidentChild | None = None
@@ -316,8 +316,9 @@ class ResidentBuilds:
         if stays != LEAVE and self.wanted():
             self._child = child
             if stays == LAST and self._next is None:
-                # Its first build is the one after this child's next: a session opened now
-                # waits one build, not the engine's idle limit.
+                # Its first build is the one after this child's next, so it opens its session
+                # now (one the engine removed while a slow trigger waited is opened again
+                # by the build, and the catalog is caught up either way).
                 self._next = ResidentChild(target, warehouse, self.build_args, open_session=True)
         else:
             child.end()
