@@ -269,12 +269,7 @@ def test_builds_after_a_long_wait_find_an_engine_session(project: Project, tmp_p
         resident = spare_children(process.pid)
         for name in ("late.log", "later.log"):
             time.sleep(12)  # the child has warmed up or built, and waited past the idle limit
-            through = built_through(project.warehouse)
-            write_log(landing / name, 300, seed=len(name))
-            wait_until(
-                lambda through=through: built_through(project.warehouse) > through,
-                process, "a build", 180,
-            )  # fmt: skip
+            land_and_wait_for_its_build(project, process, landing / name, len(name), 180)
             assert built(project, name)
         assert spare_children(process.pid, wait_seconds=0) == resident
     finally:
@@ -386,12 +381,7 @@ def test_a_resident_child_past_its_memory_limit_leaves_and_another_builds_next(
             waiting = spare_children(process.pid)
             assert len(waiting) == 1 and waiting[0] not in builders, (waiting, builders)
             builders.append(waiting[0])
-            through = built_through(project.warehouse)
-            write_log(landing / name, 300, seed=41 + seed)
-            wait_until(
-                lambda through=through: built_through(project.warehouse) > through,
-                process, f"{name} built",
-            )  # fmt: skip
+            land_and_wait_for_its_build(project, process, landing / name, 41 + seed)
             assert not still_running(builders[-1], grace_seconds=60)
     finally:
         output = stop_run(process)
@@ -414,12 +404,7 @@ def test_the_next_child_starts_with_its_session_beside_the_last_build_of_the_one
     try:
         (first,) = spare_children(process.pid)
         for seed, name in enumerate(("one.log", "two.log", "three.log")):
-            through = built_through(project.warehouse)
-            write_log(landing / name, 300, seed=51 + seed)
-            wait_until(
-                lambda through=through: built_through(project.warehouse) > through,
-                process, f"{name} built",
-            )  # fmt: skip
+            land_and_wait_for_its_build(project, process, landing / name, 51 + seed)
             if name == "one.log":
                 # After the first child's first build, the next starts beside its second.
                 wait_until(
@@ -499,6 +484,18 @@ def wait_until(
             process.kill()
             pytest.fail(f"no {what} within {seconds:.0f} s\n{process.communicate()[0]}")
         time.sleep(0.5)
+
+
+def land_and_wait_for_its_build(
+    project: Project, process: subprocess.Popen, log: Path, seed: int, seconds: float = 240
+) -> None:
+    """Write 300 generated lines to `log` in a running `weblogs run`'s landing folder and
+    wait until a build has taken in a later batch than before."""
+    through = built_through(project.warehouse)
+    write_log(log, 300, seed=seed)
+    wait_until(
+        lambda: built_through(project.warehouse) > through, process, f"{log.name} built", seconds
+    )
 
 
 def test_a_second_run_refuses_while_the_first_holds_the_warehouse(tmp_path: Path) -> None:
