@@ -71,7 +71,7 @@ MAX_ERROR_CHARACTERS = 400
 # A resident child leaves once its resident memory passes this after a build, or after this
 # many builds; the run's next build starts another. At 1M stored lines one held 0.55 GiB
 # after its first +1% build and grew by 27 to 255 MB a build (the engine's, in native
-# memory: dbt's Python objects stayed at the same count from the second build on); after a
+# memory: dbt's Python objects stayed at the same count from the third build on); after a
 # cold build of the 1M lines it held 0.85 to 1.0 GiB.
 RESIDENT_MAX_MIB_ENV = "WEBLOGS_RESIDENT_MAX_MIB"
 RESIDENT_MAX_MIB = 1024
