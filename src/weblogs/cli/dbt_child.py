@@ -264,6 +264,14 @@ class ResidentChild:
             self._statuses.close()
 
 
+def living(child: ResidentChild | None) -> ResidentChild | None:
+    """`child` while it runs; one that has ended (killed, out of memory) is let go: None."""
+    if child is not None and not child.alive():
+        child.end()
+        return None
+    return child
+
+
 class ResidentBuilds:
     """The builds of a long-running `weblogs run`, in one resident dbt child (started ahead
     of the first build, so it has imported dbt, started the engine and parsed the project
@@ -295,23 +303,19 @@ class ResidentBuilds:
 
     def start(self) -> None:
         if self._child is None and self.wanted():
-            self._child, self._next = self._next, None
-            if self._child is None:
-                self._child = ResidentChild(self.target, self.warehouse, self.build_args)
+            self._child = self._take_child(self.target, self.warehouse)
+
+    def _take_child(self, target: Target, warehouse: Path) -> ResidentChild:
+        """The child for the next build, taken from this object: the current one, else the
+        one started beside its last build, else a new one; one that has ended is let go."""
+        child, self._child = living(self._child), None
+        if child is None:
+            child, self._next = living(self._next), None
+        return child or ResidentChild(target, warehouse, self.build_args)
 
     def __call__(self, command: str, args: list[str], warehouse: Path, target: Target) -> int:
         target.check_ready(warehouse)
-        child, self._child = self._child, None
-        if child is not None and not child.alive():
-            child.end()
-            child = None
-        if child is None:
-            child, self._next = self._next, None
-            if child is not None and not child.alive():
-                child.end()
-                child = None
-        if child is None:
-            child = ResidentChild(target, warehouse, self.build_args)
+        child = self._take_child(target, warehouse)
         status, stays = child.build(dbt_argv(command, args, target))
         if stays != LEAVE and self.wanted():
             self._child = child
