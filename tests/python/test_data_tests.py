@@ -308,7 +308,10 @@ def test_a_repeated_key_fails_the_row_checks_among_the_rows_they_read(
     scoped = project.dbt(*select, check=False)
     assert scoped.returncode == 1
     assert failed_tests(scoped.stdout) == {"int_request_counts_by_batch_row_checks"}
-    key = "unique_combination(ingest_batch_id, response_code)"
+    key = (
+        "unique_combination(ingest_batch_id, response_code, event_date, http_method,"
+        " protocol_label)"
+    )
     assert f"{key} failed on 1 row\n" in scoped.stdout
     full = project.dbt(*select, "--vars", "{full_check: true}", check=False)
     assert full.returncode == 1

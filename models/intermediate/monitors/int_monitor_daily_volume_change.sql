@@ -1,16 +1,16 @@
 with
 
-requests as (
-    select * from {{ ref('int_access_requests_deduplicated') }}
+batch_counts as (
+    -- Every request counted once, by the batch it came in and its day: a few rows per
+    -- batch instead of every request.
+    select * from {{ ref('int_request_counts_by_batch') }}
 ),
 
 daily_requests as (
-    -- event_date is event_at's date, stored: grouping on it reads one small column
-    -- (0.07 s against 0.25 s on 16M requests).
     select
         event_date,
-        count(*) as request_count
-    from requests
+        sum(request_count) as request_count
+    from batch_counts
     group by event_date
 ),
 

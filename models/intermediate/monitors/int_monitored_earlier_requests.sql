@@ -1,7 +1,9 @@
 with
 
-requests as (
-    select * from {{ ref('int_access_requests_deduplicated') }}
+batch_counts as (
+    -- Counted per batch, method and protocol when each batch arrived: a few rows per
+    -- batch, where reading the requests themselves grew with the history.
+    select * from {{ ref('int_request_counts_by_batch') }}
 ),
 
 monitored_batches as (
@@ -9,13 +11,12 @@ monitored_batches as (
 ),
 
 earlier_requests as (
-    select
-        requests.http_method,
-        -- A request without a protocol counts as the protocol '(none)'.
-        coalesce(requests.protocol, '(none)') as protocol_label
-    from requests
+    select distinct
+        batch_counts.http_method,
+        batch_counts.protocol_label
+    from batch_counts
     inner join monitored_batches
-        on requests.ingest_batch_id < monitored_batches.first_batch_id
+        on batch_counts.ingest_batch_id < monitored_batches.first_batch_id
 )
 
 select * from earlier_requests
