@@ -175,3 +175,42 @@ def test_a_table_replaced_with_other_columns_while_it_is_attached(
     monkeypatch.setattr(catalog, "columns_ddl", replaced_after_the_read)
     assert catalog.attach_table(spark, "readers", "replaced", location)
     assert spark.sql("select * from readers.replaced").collect() == [("latin-1",)]
+
+
+def test_a_table_is_read_again_only_after_a_new_commit(
+    spark, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A resident build refreshes the catalog before each build: a table without a new
+    # commit keeps the schema read before, one replaced with other columns is read again.
+    import deltalake
+    import pyarrow as pa
+    from deltalake import write_deltalake
+
+    location = tmp_path / "kept"
+    write_deltalake(str(location), pa.table({"a": [1]}))
+    reads: list[str] = []
+    loaded = deltalake.DeltaTable
+
+    def counted(path: str, *args: object, **kwargs: object) -> deltalake.DeltaTable:
+        reads.append(path)
+        return loaded(path, *args, **kwargs)
+
+    monkeypatch.setattr(deltalake, "DeltaTable", counted)
+    assert catalog.attach_table(spark, "kept", "t", location)
+    assert catalog.attach_table(spark, "kept", "t", location)
+    assert reads == [str(location)]
+    # An entry the session lost is created again from the schema read before.
+    spark.sql("drop table kept.t")
+    assert catalog.attach_table(spark, "kept", "t", location)
+    assert reads == [str(location)]
+    assert spark.sql("select * from kept.t").collect() == [(1,)]
+    # Rows appended: a new commit, read again, same columns.
+    write_deltalake(str(location), pa.table({"a": [2]}), mode="append")
+    assert catalog.attach_table(spark, "kept", "t", location)
+    assert len(reads) == 2
+    write_deltalake(
+        str(location), pa.table({"b": ["x"]}), mode="overwrite", schema_mode="overwrite"
+    )
+    assert catalog.attach_table(spark, "kept", "t", location)
+    assert len(reads) == 3
+    assert spark.sql("select * from kept.t").collect() == [("x",)]
