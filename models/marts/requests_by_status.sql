@@ -1,7 +1,7 @@
 with
 
 batch_counts as (
-    select * from {{ ref('int_request_counts_by_batch') }}
+    select * from {{ ref('int_request_tallies_by_batch') }}
 ),
 
 http_status_codes as (

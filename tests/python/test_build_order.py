@@ -17,7 +17,7 @@ from weblogs.generate import write_log
 # its path: by depth, each ran before network_filter.
 BESIDE = (
     "access_log_late_arrivals",
-    "int_request_counts_by_batch",
+    "int_request_tallies_by_batch",
     "not_found_paths",
     "referring_sites",
     "requests_by_agent",

@@ -25,7 +25,7 @@ from weblogs.generate import write_log
 SAME_TABLES = (
     "stg_apache_logs__lines",
     "int_access_requests_deduplicated",
-    "int_request_counts_by_batch",
+    "int_request_tallies_by_batch",
     "access_log_quarantine",
     "network_filter",
     "requests_by_status",

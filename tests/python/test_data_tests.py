@@ -275,11 +275,11 @@ def test_a_repeated_key_fails_the_row_checks_among_the_rows_they_read(
             # Every test passes on batch 1: later tests, with the same vars, read later
             # batches only.
             project.dbt("build")
-    project.dbt("run", "--select", "+int_request_counts_by_batch")
-    counts = project.warehouse / "weblogs" / "int_request_counts_by_batch"
+    project.dbt("run", "--select", "+int_request_tallies_by_batch")
+    counts = project.warehouse / "weblogs" / "int_request_tallies_by_batch"
     stored = DeltaTable(str(counts)).to_pyarrow_table()
     assert stored.num_rows == 4
-    select = ("test", "--select", "int_request_counts_by_batch,test_name:row_checks")
+    select = ("test", "--select", "int_request_tallies_by_batch,test_name:row_checks")
 
     def row_like(batch: int, code: int) -> pa.Table:
         return stored.filter(
@@ -307,7 +307,7 @@ def test_a_repeated_key_fails_the_row_checks_among_the_rows_they_read(
     write_deltalake(str(counts), row_like(2, 200), mode="append")
     scoped = project.dbt(*select, check=False)
     assert scoped.returncode == 1
-    assert failed_tests(scoped.stdout) == {"int_request_counts_by_batch_row_checks"}
+    assert failed_tests(scoped.stdout) == {"int_request_tallies_by_batch_row_checks"}
     key = (
         "unique_combination(ingest_batch_id, response_code, event_date, http_method,"
         " protocol_label)"

@@ -76,7 +76,7 @@ def test_compile_succeeds_offline(databricks_compiled: Path) -> None:
         "stg_apache_logs__lines",
         "int_access_requests_deduplicated",
         "int_access_requests_enriched",
-        "int_request_counts_by_batch",
+        "int_request_tallies_by_batch",
         "network_filter",
         "requests_by_status",
         "access_log_quarantine",

@@ -17,7 +17,7 @@ from weblogs.generate import write_log
 TABLES = (
     "weblogs.stg_apache_logs__lines",
     "weblogs.int_access_requests_deduplicated",
-    "weblogs.int_request_counts_by_batch",
+    "weblogs.int_request_tallies_by_batch",
     "weblogs.access_log_quarantine",
     "weblogs.network_filter",
     "weblogs.requests_by_status",

@@ -48,7 +48,7 @@ def test_each_run_records_rows_read_parsed_quarantined_and_written(
         "stg_apache_logs__lines",
         "int_access_requests_deduplicated",
         "int_access_requests_enriched",
-        "int_request_counts_by_batch",
+        "int_request_tallies_by_batch",
         "access_log_quarantine",
         "network_filter",
         "requests_by_status",

@@ -3,7 +3,7 @@ with
 batch_counts as (
     -- Every request counted once, by the batch it came in and its day: a few rows per
     -- batch instead of every request.
-    select * from {{ ref('int_request_counts_by_batch') }}
+    select * from {{ ref('int_request_tallies_by_batch') }}
 ),
 
 daily_requests as (

@@ -3,7 +3,7 @@ with
 batch_counts as (
     -- Counted per batch, method and protocol when each batch arrived: a few rows per
     -- batch, where reading the requests themselves grew with the history.
-    select * from {{ ref('int_request_counts_by_batch') }}
+    select * from {{ ref('int_request_tallies_by_batch') }}
 ),
 
 monitored_batches as (
