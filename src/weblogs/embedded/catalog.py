@@ -101,7 +101,11 @@ def _newest_commit(location: Path) -> tuple[int, int] | None:
         with os.scandir(location / "_delta_log") as entries:
             for entry in entries:
                 stem, _, suffix = entry.name.partition(".")
-                if suffix == "json" and stem.isdigit() and (newest is None or int(stem) > newest[0]):
+                if (
+                    suffix == "json"
+                    and stem.isdigit()
+                    and (newest is None or int(stem) > newest[0])
+                ):
                     newest = (int(stem), entry)
         return None if newest is None else (newest[0], newest[1].stat().st_mtime_ns)
     except FileNotFoundError:
