@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -393,6 +394,23 @@ def run_guarded(argv: list[str] | None) -> int:
     ) as error:
         print(f"weblogs: {error}", file=sys.stderr)
         return USAGE_ERROR
+    except Exception as error:
+        # An engine's own failure (pyspark's errors, from Sail or Apache Spark) that no
+        # command turned into its message: one line, not a traceback.
+        if not type(error).__module__.startswith("pyspark.errors"):
+            raise
+        print(f"weblogs: the engine failed: {engine_error_line(error)}", file=sys.stderr)
+        return FAILED
+
+
+def engine_error_line(error: BaseException) -> str:
+    """What an engine error says, in one line: the `details` of a gRPC failure (its text
+    starts with the call object's repr), else its first non-blank line."""
+    text = str(error)
+    found = re.search(r'details = "([^"]*)"', text)
+    if found:
+        return found.group(1)
+    return next((line.strip() for line in text.splitlines() if line.strip()), type(error).__name__)
 
 
 if __name__ == "__main__":
