@@ -31,10 +31,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _restored: set[tuple[str, str]] = set()
-# The Delta schema each table was attached with, per session: see refresh(); and the
+# The Delta schema each table was attached with, per session (see refresh()), and the
 # newest commit of its log when that schema was read (_newest_commit).
-_attached: dict[tuple[str, str, str], str] = {}
-_attached_at: dict[tuple[str, str, str], tuple[int, int] | None] = {}
+_attached: dict[tuple[str, str, str], tuple[str, tuple[int, int] | None]] = {}
 
 _PRIMITIVES = {
     "string": "string",
@@ -128,8 +127,9 @@ def attach_table(
 
     def current_schema() -> tuple[str | None, tuple[int, int] | None]:
         commit = _newest_commit(location)
-        if commit is not None and key in _attached and _attached_at.get(key) == commit:
-            return _attached[key], commit
+        known = _attached.get(key)
+        if commit is not None and known is not None and known[1] == commit:
+            return known
         try:
             return DeltaTable(str(location)).schema().to_json(), commit
         except TableNotFoundError:
@@ -143,7 +143,7 @@ def attach_table(
         spark.sql(f"create schema if not exists {quote(schema)}")
     attempts = 1
     while True:
-        if key in _attached and _attached[key] != schema_json:
+        if key in _attached and _attached[key][0] != schema_json:
             # Replaced with other columns since: the entry is dropped (the files stay).
             spark.sql(f"drop table if exists {name}")
         try:
@@ -160,8 +160,7 @@ def attach_table(
             if newer in (None, schema_json) or attempts == REPLACED_ATTEMPTS:
                 raise
             schema_json, attempts = newer, attempts + 1
-    _attached[key] = schema_json
-    _attached_at[key] = commit
+    _attached[key] = (schema_json, commit)
     return True
 
 
