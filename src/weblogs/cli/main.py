@@ -9,7 +9,7 @@ from pathlib import Path
 
 from weblogs import layout
 from weblogs.cli import commands
-from weblogs.cli.dbt import ClosedOutput, take_target
+from weblogs.cli.dbt import ClosedOutput, first_line, take_target
 from weblogs.cli.options import DEFAULT_LANDING, RAW_SCHEMA, BuildOptions, RunOptions, Trigger
 from weblogs.cli.process import (
     FAILED,
@@ -405,12 +405,9 @@ def run_guarded(argv: list[str] | None) -> int:
 
 def engine_error_line(error: BaseException) -> str:
     """What an engine error says, in one line: the `details` of a gRPC failure (its text
-    starts with the call object's repr), else its first non-blank line."""
-    text = str(error)
-    found = re.search(r'details = "([^"]*)"', text)
-    if found:
-        return found.group(1)
-    return next((line.strip() for line in text.splitlines() if line.strip()), type(error).__name__)
+    starts with the call object's repr), else its first line."""
+    found = re.search(r'details = "([^"]*)"', str(error))
+    return found.group(1) if found else first_line(error)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from weblogs.cli.dbt import first_line
 from weblogs.cli.output import print_rows
 from weblogs.cli.readonly import check_read_only, with_table_keyword
 from weblogs.errors import UsageError
@@ -62,9 +63,8 @@ def sql(options: argparse.Namespace) -> int:
                 raise
             columns, rows = query(spark, statement)
     except PySparkException as error:
-        text = str(error).strip()
-        message = text.splitlines()[0] if text else repr(error)
-        if NOT_FOUND in text:
+        message = first_line(error)
+        if NOT_FOUND in str(error):
             message += f" ({tables_hint(spark)})"
         print(f"weblogs sql: {message}", file=sys.stderr)
         return 1
