@@ -115,6 +115,17 @@ class Runner:
     # Set by --watch when a file in the landing folder is written, cleared when a cycle
     # starts on it.
     files_changed: threading.Event = field(default_factory=threading.Event)
+    # Under --watch: a build of the build_first paths alone (weblogs.build.order), so that
+    # their tables show a micro-batch's lines after that part of a build: True if it built,
+    # False if it failed, None where it does not apply (a backlog built in slices). The
+    # whole build follows once no files are waiting, or `rest_within` seconds after the
+    # first such build at the latest. None: every cycle builds the whole project.
+    build_first: Callable[[], bool | None] | None = None
+    rest_within: float = 30.0
+    # Since when (monotonic) builds of the first paths alone have left the rest behind, and
+    # the batches landed meanwhile (for compaction, which follows the whole build).
+    rest_behind_since: float | None = None
+    rest_landed: list[int] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.bronze = self.bronze or DeltaBronze(self.warehouse, self.raw_schema)
@@ -143,6 +154,51 @@ class Runner:
             self.compact()
         return ok
 
+    def _build_first_paths(self, batch_id: int, landed: tuple[int, ...]) -> bool:
+        """Build the first paths alone through `batch_id`, if the run does; False when the
+        whole project is to be built now instead (also when that build failed: the whole
+        build says what fails, and counts as the cycle's build)."""
+        if self.build_first is None:
+            return False
+        started = time.monotonic()
+        release_memory()
+        ok = self.build_first()
+        if ok is None:
+            return False
+        if not ok:
+            self.say(
+                f"the build_first paths failed after batch {batch_id}: building the whole project"
+            )
+            return False
+        self.report.builds += 1
+        self.rest_landed.extend(landed)
+        if self.rest_behind_since is None:
+            self.rest_behind_since = started
+        self.say(
+            f"built the build_first paths through batch {batch_id} in "
+            f"{time.monotonic() - started:.1f} s; the rest when files pause, within "
+            f"{self.rest_within:g} s"
+        )
+        return True
+
+    def _rest_is_due(self) -> bool:
+        """Whether the rest of the project left behind is built now: files are not waiting,
+        its time is up, or the run is stopping (its micro-batches are built whole)."""
+        return self.rest_behind_since is not None and (
+            not self.files_changed.is_set()
+            or time.monotonic() - self.rest_behind_since >= self.rest_within
+            or self.stop()
+        )
+
+    def _build_whole(self, batch_id: int, landed: tuple[int, ...] = ()) -> None:
+        """Build the whole project through `batch_id`, and with it any rest left behind."""
+        landed, self.rest_landed = (*self.rest_landed, *landed), []
+        if self._build_through(batch_id, landed):
+            self.rest_behind_since = None
+        elif self.rest_behind_since is not None:
+            # Tried again when files pause next, or after as long again.
+            self.rest_behind_since = time.monotonic()
+
     def catch_up(self) -> None:
         """Build if bronze holds batches the models have not been built through (a run that
         stopped between landing a batch and building it)."""
@@ -158,7 +214,9 @@ class Runner:
         seven builds paid dbt's start and the data tests again."""
         self.report.cycles += 1
         with self.hold():
-            self.catch_up()
+            if self.rest_behind_since is None:
+                # (Left behind by this run, the rest is built below.)
+                self.catch_up()
             result = ingest_offers(
                 landing_offers(self.landing),
                 self.warehouse,
@@ -179,7 +237,11 @@ class Runner:
                 # Also when told to stop: the batches landed are built, as they were when a
                 # build followed each one (a second signal stops the build itself). Under
                 # the cycle's hold: the build writes the warehouse.
-                self._build_through(result.batches[-1], tuple(result.batches))
+                batches = tuple(result.batches)
+                if not self._build_first_paths(batches[-1], batches):
+                    self._build_whole(batches[-1], batches)
+            if self._rest_is_due():
+                self._build_whole(self.bronze.committed_batch_id())
         return result
 
     def run_once(self) -> RunReport:

@@ -635,6 +635,108 @@ def test_watch_lands_at_once_what_was_written_during_a_cycle(tmp_path: Path) -> 
     assert not [text for text in said if "waiting for files" in text], said
 
 
+def watched_log_runner(tmp_path: Path, said: list[str], **settings) -> tuple[object, Path]:
+    """A Runner on a landing folder with one live log holding a line, builds as stubs."""
+    from weblogs.runner import Runner
+
+    landing = tmp_path / "landing"
+    log = landing / "live" / "access.log"
+    log.parent.mkdir(parents=True)
+    log.write_text(LIVE_LINE)
+    runner = Runner(
+        landing=landing, warehouse=tmp_path / "warehouse", raw_schema="weblogs_raw",
+        build=lambda: True, build_records_state=False, say=said.append,
+        limits=Limits(settle_seconds=0), **settings,
+    )  # fmt: skip
+    return runner, log
+
+
+LIVE_LINE = '10.0.0.1 - - [01/Mar/2026:10:00:00 +0000] "GET / HTTP/1.1" 200 512\n'
+
+
+def watch_for(runner, cycles: int, said: list[str]) -> None:
+    watching = threading.Thread(target=runner.run_watch, kwargs={"max_cycles": cycles})
+    watching.start()
+    watching.join(timeout=120)
+    if watching.is_alive():
+        runner.stop.event.set()
+        watching.join(timeout=60)
+        pytest.fail(f"{cycles} cycles did not end in 120 s: {said}")
+
+
+def test_watch_builds_the_first_paths_while_lines_arrive_and_the_rest_when_they_pause(
+    tmp_path: Path,
+) -> None:
+    """While files arrive, a micro-batch builds the build_first paths alone; the whole
+    project is built once none are waiting, through every batch landed."""
+    said: list[str] = []
+    builds: list[str] = []
+    runner, log = watched_log_runner(tmp_path, said)
+
+    def first_paths() -> bool:
+        builds.append(f"first {runner.report.batches[-1]}")
+        if len(builds) == 1:
+            # More lines arrive while the first paths build: the rest waits.
+            with log.open("a") as growing:
+                growing.write(LIVE_LINE)
+            assert runner.files_changed.wait(60), "the watch saw no file event in 60 s"
+        return True
+
+    def whole() -> bool:
+        builds.append(f"whole {runner.bronze.committed_batch_id()}")
+        return True
+
+    runner.build_first, runner.build = first_paths, whole
+    watch_for(runner, 2, said)
+    assert builds == ["first 1", "first 2", "whole 2"], said
+    assert built_through(tmp_path / "warehouse") == 2
+    assert runner.report.builds == 3 and runner.rest_behind_since is None
+    assert any("the rest when files pause, within 30 s" in text for text in said), said
+
+
+def test_the_rest_is_built_within_its_bound_and_when_the_run_stops(tmp_path: Path) -> None:
+    """Under a writer that never pauses, the rest is built once `rest_within` has passed
+    since the first build it waits behind; a run told to stop builds it before it ends."""
+    said: list[str] = []
+    builds: list[str] = []
+    runner, log = watched_log_runner(tmp_path, said, rest_within=3.0)
+
+    def first_paths() -> bool:
+        builds.append("first")
+        if builds.count("first") == 1:
+            time.sleep(3.1)  # past the bound before the cycle asks
+        with log.open("a") as growing:
+            growing.write(LIVE_LINE)
+        assert runner.files_changed.wait(60), "the watch saw no file event in 60 s"
+        if builds.count("first") == 3:
+            runner.stop.event.set()
+        return True
+
+    runner.build_first = first_paths
+    runner.build = lambda: builds.append("whole") or True
+    watch_for(runner, 10, said)
+    # The first cycle's rest is due by its bound; the second's is not; the third's, since
+    # the run stops.
+    assert builds == ["first", "whole", "first", "first", "whole"], said
+    assert runner.report.cycles == 3
+    assert built_through(tmp_path / "warehouse") == runner.bronze.committed_batch_id() == 3
+
+
+@pytest.mark.parametrize("first_paths", [None, False], ids=["in-slices", "failed"])
+def test_a_cycle_builds_whole_when_the_first_paths_do_not_apply_or_fail(
+    tmp_path: Path, first_paths: bool | None
+) -> None:
+    said: list[str] = []
+    builds: list[str] = []
+    runner, _ = watched_log_runner(tmp_path, said)
+    runner.build_first = lambda: builds.append("first") or first_paths
+    runner.build = lambda: builds.append("whole") or True
+    watch_for(runner, 1, said)
+    assert builds == ["first", "whole"] and runner.report.builds == 1, said
+    assert built_through(tmp_path / "warehouse") == 1
+    assert any("failed after batch 1" in text for text in said) == (first_paths is False)
+
+
 def test_a_cycle_builds_once_through_all_its_micro_batches(tmp_path: Path) -> None:
     """A backlog landed in several micro-batches is built once, through the last of them,
     and compaction still follows every `compact_every`-th batch landed."""

@@ -11,6 +11,9 @@ before.
 
 dbt takes no priority from a project, so the `weblogs` command, which runs dbt in its own
 process, sets the order there (install()); a plain `dbt build` runs by depth alone.
+
+`weblogs run --watch` also builds those paths alone (FIRST_PATHS) for a micro-batch that
+more lines follow, and the whole project once the files pause (weblogs.runner).
 """
 
 from __future__ import annotations
@@ -19,9 +22,23 @@ from typing import Any
 
 BUILD_FIRST = "build_first"
 
+# dbt build's selection of the build_first paths alone: the marked models, everything they
+# wait for, and only the tests whose every input is among them (a reconciliation test that
+# also reads the quarantine waits for the whole build).
+FIRST_PATHS = ("--select", f"+config.meta.{BUILD_FIRST}:true", "--indirect-selection", "cautious")
+
 _installed = False
 # The number of threads of the build a queue hands nodes out to (set by run_queue).
 _THREADS = "_weblogs_threads"
+
+
+def without_first_paths(argv: list[str]) -> list[str]:
+    """argv without the FIRST_PATHS selection, if it holds it: the build it narrows."""
+    size = len(FIRST_PATHS)
+    for start in range(len(argv) - size + 1):
+        if tuple(argv[start : start + size]) == FIRST_PATHS:
+            return argv[:start] + argv[start + size :]
+    return argv
 
 
 def first_nodes(graph: Any, manifest: Any) -> set[str]:

@@ -51,6 +51,11 @@ def build_in_slices(scope: Scope, options: BuildOptions, call: DbtCall, call_sli
     return 0
 
 
+def builds_in_slices(scope: Scope, options: BuildOptions) -> bool:
+    """Whether build_in_slices would build in more than one invocation."""
+    return len(_slices(scope, options)[2]) > 1
+
+
 def _slices(scope: Scope, options: BuildOptions) -> tuple[int, dict[int, int], list[int]]:
     """The batch the models are built through, the lines of each landed batch, and the last
     batch of each slice (none or one: build in one invocation)."""

@@ -40,6 +40,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from weblogs.build.order import without_first_paths
 from weblogs.build.state import BATCH_CEILING_ENV
 from weblogs.build.up_to_date import vars_only
 from weblogs.cli.dbt import (
@@ -383,9 +384,12 @@ class Parsed:
 
     def manifest_for(self, build_argv: list[str]) -> Any:
         """The manifest, if a build with build_argv in this environment is what it was
-        parsed for and the project is unchanged; else None, dbt parses again (saying so if
-        the project changed)."""
-        if build_argv != self.build_argv or _parse_environ(os.environ) != self.environ:
+        parsed for (or the build_first paths of it) and the project is unchanged; else None,
+        dbt parses again (saying so if the project changed)."""
+        if (
+            without_first_paths(build_argv) != self.build_argv
+            or _parse_environ(os.environ) != self.environ
+        ):
             return None
         if project_fingerprint(self.target, self.cli_vars) != self.fingerprint:
             print("the project changed while its build waited: dbt parses it again", flush=True)
@@ -470,11 +474,15 @@ def outcome(args: list[str], result: Any) -> int:  # dbt's dbtRunnerResult
     return 1
 
 
-def ran_unit_tests(result: Any) -> bool:  # dbt's dbtRunnerResult
-    return any(
-        str(node_result.node.resource_type) == "unit_test"
+def ran_unit_tests(result: Any, manifest: Any) -> bool:  # dbt's dbtRunnerResult
+    """Whether the build ran every unit test of the manifest (a build of the build_first
+    paths runs only theirs)."""
+    ran = {
+        node_result.node.unique_id
         for node_result in getattr(result.result, "results", ())
-    )
+        if str(node_result.node.resource_type) == "unit_test"
+    }
+    return bool(ran) and ran >= set(manifest.unit_tests)
 
 
 def reported(step: Callable[[], int]) -> int:
@@ -595,7 +603,12 @@ class Resident:
             args = [*args, *SKIP_UNIT_TESTS]
         result = call_dbt(args, manifest=manifest)
         status = outcome(args, result)
-        if status == 0 and manifest is not None and not unit_tested and ran_unit_tests(result):
+        if (
+            status == 0
+            and manifest is not None
+            and not unit_tested
+            and ran_unit_tests(result, manifest)
+        ):
             self.unit_tested = parsed
             print(UNIT_TESTED, flush=True)
         return status

@@ -166,6 +166,11 @@ def parser() -> argparse.ArgumentParser:
         help="a cycle when files arrive (default: off, one cycle)",
     )  # fmt: skip
     run.add_argument(
+        "--rest-within", type=duration, default=None, metavar="DURATION",
+        help="under --watch, network_filter's path builds for each micro-batch and the rest "
+        "of the project when files pause, or at the latest this long after (default: 30s)",
+    )  # fmt: skip
+    run.add_argument(
         "--max-cycles", type=positive_int, default=Trigger.max_cycles, help=argparse.SUPPRESS
     )
     run.add_argument(

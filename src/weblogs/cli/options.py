@@ -56,6 +56,9 @@ class BuildOptions:
         return cls(options.force, options.lines_per_build, list(options.dbt_args))
 
 
+REST_WITHIN_SECONDS = 30.0
+
+
 @dataclass(frozen=True)
 class Trigger:
     """When `weblogs run` starts a cycle: once (the default), every N seconds, or on arrival."""
@@ -64,6 +67,9 @@ class Trigger:
     watch: bool = False
     # Stop after this many cycles (tests; None: until stopped).
     max_cycles: int | None = None
+    # Under --watch, the longest the rest of the project waits behind the build_first paths
+    # while files keep arriving (weblogs.runner); None: REST_WITHIN_SECONDS.
+    rest_within: float | None = None
 
     @property
     def goes_on(self) -> bool:
@@ -88,7 +94,7 @@ class RunOptions:
     def of(cls, options: argparse.Namespace) -> RunOptions:
         return cls(
             landing=Path(options.landing).expanduser().resolve(),
-            trigger=Trigger(options.every, options.watch, options.max_cycles),
+            trigger=Trigger(options.every, options.watch, options.max_cycles, options.rest_within),
             limits=limits_of(options),
             build=BuildOptions.of(options),
             compact_every=options.compact_every,

@@ -8,10 +8,12 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
-from weblogs.cli.builds import build_in_slices
+from weblogs.build.order import FIRST_PATHS
+from weblogs.build.up_to_date import vars_only
+from weblogs.cli.builds import build_in_slices, builds_in_slices
 from weblogs.cli.dbt import nothing_to_build
 from weblogs.cli.dbt_child import ResidentBuilds, check_arguments, run_dbt_process
-from weblogs.cli.options import RunOptions, Scope
+from weblogs.cli.options import REST_WITHIN_SECONDS, RunOptions, Scope
 from weblogs.compaction import compact_warehouse
 from weblogs.errors import UsageError
 from weblogs.file_lock import hold_between_cycles
@@ -33,10 +35,13 @@ def run_landing(scope: Scope, options: RunOptions, command: str) -> int:
     `command` names who holds the warehouse meanwhile (`weblogs run`, `weblogs demo`)."""
     target = scope.target
     build_options = options.build
+    trigger = options.trigger
     if build_options.dbt_args:
         # A mistyped flag (`--evry 1s`) is dbt's to refuse, but dbt sees it only once a batch
         # has landed, or never when nothing has; said before any other complaint.
         check_arguments("build", build_options.dbt_args, scope.warehouse, target)
+    if trigger.rest_within is not None and not trigger.watch:
+        raise UsageError("--rest-within is for --watch: other triggers build the whole project")
     if not options.landing.is_dir():
         raise UsageError(f"no such landing folder: {options.landing}")
     if options.compact_every:
@@ -47,7 +52,6 @@ def run_landing(scope: Scope, options: RunOptions, command: str) -> int:
         )
 
     stop = StopFlag()
-    trigger = options.trigger
     # A run that goes on builds in a resident dbt child, started ahead of its first build; a
     # single cycle starts a child for its build when it is needed.
     resident = ResidentBuilds(scope.warehouse, target, lambda: not stop(), build_options.dbt_args)
@@ -55,6 +59,13 @@ def run_landing(scope: Scope, options: RunOptions, command: str) -> int:
 
     def build() -> bool:
         return build_in_slices(scope, build_options, call, call) == 0
+
+    def build_first() -> bool | None:
+        # A backlog in slices is built whole, slice by slice, for the memory it bounds.
+        if builds_in_slices(scope, build_options):
+            return None
+        first = [*build_options.dbt_args, *FIRST_PATHS]
+        return call("build", first, scope.warehouse, target) == 0
 
     def nothing_new() -> str | None:
         if build_options.force:
@@ -77,6 +88,11 @@ def run_landing(scope: Scope, options: RunOptions, command: str) -> int:
         bronze=target.bronze(scope.warehouse, scope.raw_schema),
         build_records_state=target.engine.records_build_state,
         nothing_new=nothing_new,
+        # Under --watch, unless dbt is given more than --vars (a selection of its own).
+        build_first=build_first
+        if trigger.watch and vars_only(build_options.dbt_args) is not None
+        else None,
+        rest_within=trigger.rest_within or REST_WITHIN_SECONDS,
     )
     # One run per warehouse for as long as it runs; the writer lock only during its cycles.
     holding = hold_between_cycles(scope.warehouse, command, wait=options.wait)
