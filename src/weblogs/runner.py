@@ -117,11 +117,15 @@ class Runner:
     files_changed: threading.Event = field(default_factory=threading.Event)
     # Under --watch: a build of the build_first paths alone (weblogs.build.order), so that
     # their tables show a micro-batch's lines after that part of a build: True if it built,
-    # False if it failed, None where it does not apply (a backlog built in slices). The
-    # whole build follows once no files are waiting, or `rest_within` seconds after the
-    # first such build at the latest. None: every cycle builds the whole project.
+    # False if it failed, None where it does not apply (a backlog built in slices). It is
+    # used while lines keep coming (files were written during the cycle before, or since
+    # this one started); the whole build follows once no files are waiting, or
+    # `rest_within` seconds after the first such build at the latest. A file dropped into
+    # an idle run is built whole at once, as before. None: every cycle builds it whole.
     build_first: Callable[[], bool | None] | None = None
     rest_within: float = 30.0
+    # Whether files were written while the cycle before ran (set by run_watch).
+    lines_flowing: bool = False
     # Since when (monotonic) builds of the first paths alone have left the rest behind, and
     # the batches landed meanwhile (for compaction, which follows the whole build).
     rest_behind_since: float | None = None
@@ -158,7 +162,7 @@ class Runner:
         """Build the first paths alone through `batch_id`, if the run does; False when the
         whole project is to be built now instead (also when that build failed: the whole
         build says what fails, and counts as the cycle's build)."""
-        if self.build_first is None:
+        if self.build_first is None or not (self.lines_flowing or self.files_changed.is_set()):
             return False
         started = time.monotonic()
         release_memory()
@@ -295,6 +299,7 @@ class Runner:
                 result = self.cycle()
                 if self.stop() or (max_cycles is not None and self.report.cycles >= max_cycles):
                     break
+                self.lines_flowing = arrived.is_set()
                 if arrived.is_set():
                     # Files changed while the cycle ran: their lines have waited a cycle
                     # already, and settling held them back further for a writer that never

@@ -667,30 +667,35 @@ def watch_for(runner, cycles: int, said: list[str]) -> None:
 def test_watch_builds_the_first_paths_while_lines_arrive_and_the_rest_when_they_pause(
     tmp_path: Path,
 ) -> None:
-    """While files arrive, a micro-batch builds the build_first paths alone; the whole
-    project is built once none are waiting, through every batch landed."""
+    """A file found by an idle run is built whole. While files keep arriving, a micro-batch
+    builds the build_first paths alone; the whole project is built once none are waiting,
+    through every batch landed."""
     said: list[str] = []
     builds: list[str] = []
     runner, log = watched_log_runner(tmp_path, said)
 
+    def more_lines() -> None:
+        with log.open("a") as growing:
+            growing.write(LIVE_LINE)
+        assert runner.files_changed.wait(60), "the watch saw no file event in 60 s"
+
     def first_paths() -> bool:
         builds.append(f"first {runner.report.batches[-1]}")
-        if len(builds) == 1:
-            # More lines arrive while the first paths build: the rest waits.
-            with log.open("a") as growing:
-                growing.write(LIVE_LINE)
-            assert runner.files_changed.wait(60), "the watch saw no file event in 60 s"
+        if len(builds) == 2:
+            more_lines()  # still coming: the rest waits
         return True
 
     def whole() -> bool:
         builds.append(f"whole {runner.bronze.committed_batch_id()}")
+        if len(builds) == 1:
+            more_lines()  # lines come while the first build runs
         return True
 
     runner.build_first, runner.build = first_paths, whole
-    watch_for(runner, 2, said)
-    assert builds == ["first 1", "first 2", "whole 2"], said
-    assert built_through(tmp_path / "warehouse") == 2
-    assert runner.report.builds == 3 and runner.rest_behind_since is None
+    watch_for(runner, 3, said)
+    assert builds == ["whole 1", "first 2", "first 3", "whole 3"], said
+    assert built_through(tmp_path / "warehouse") == 3
+    assert runner.report.builds == 4 and runner.rest_behind_since is None
     assert any("the rest when files pause, within 30 s" in text for text in said), said
 
 
@@ -700,6 +705,7 @@ def test_the_rest_is_built_within_its_bound_and_when_the_run_stops(tmp_path: Pat
     said: list[str] = []
     builds: list[str] = []
     runner, log = watched_log_runner(tmp_path, said, rest_within=3.0)
+    runner.lines_flowing = True  # as after a cycle that saw files written
 
     def first_paths() -> bool:
         builds.append("first")
@@ -729,6 +735,7 @@ def test_a_cycle_builds_whole_when_the_first_paths_do_not_apply_or_fail(
     said: list[str] = []
     builds: list[str] = []
     runner, _ = watched_log_runner(tmp_path, said)
+    runner.lines_flowing = True
     runner.build_first = lambda: builds.append("first") or first_paths
     runner.build = lambda: builds.append("whole") or True
     watch_for(runner, 1, said)
