@@ -137,3 +137,27 @@ def test_a_bad_limit_of_the_resident_child_is_refused_first(
         f"weblogs: ${name} must be a whole number{unit}, not {value!r}\n"
     )
     assert not (tmp_path / "warehouse" / "weblogs_raw").exists()
+
+
+def test_rest_within_is_for_watch_and_a_duration(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--rest-within bounds how long --watch leaves the rest of the project behind the
+    build_first paths; given to another trigger, or not as a duration, it is refused in one
+    line before anything lands."""
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    (landing / "a.log").write_text("not a log line\n")
+    warehouse = ["--warehouse", str(tmp_path / "warehouse")]
+    code = main(
+        [*warehouse, "run", "--landing", str(landing), "--every", "5m", "--rest-within", "1m"]
+    )
+    assert code == 2
+    assert capsys.readouterr().err == (
+        "weblogs: --rest-within is for --watch: other triggers build the whole project\n"
+    )
+    code = main([*warehouse, "run", "--landing", str(landing), "--watch", "--rest-within", "0"])
+    assert code == 2
+    error = capsys.readouterr().err
+    assert "--rest-within: not a duration: '0'" in error and "Traceback" not in error, error
+    assert not (tmp_path / "warehouse" / "weblogs_raw").exists()
