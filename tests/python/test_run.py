@@ -598,43 +598,6 @@ def test_watch_does_not_wait_for_a_steady_writer_to_pause(tmp_path: Path) -> Non
     assert runner.report.cycles == 2 and runner.report.lines > 0
 
 
-def test_watch_lands_at_once_what_was_written_during_a_cycle(tmp_path: Path) -> None:
-    """Lines written while a cycle builds have waited a cycle already: the next cycle starts
-    at once, without the settling given to a burst that arrives while the watch is idle."""
-    from weblogs.runner import Runner
-
-    landing = tmp_path / "landing"
-    log = landing / "live" / "access.log"
-    log.parent.mkdir(parents=True)
-    line = '10.0.0.1 - - [01/Mar/2026:10:00:00 +0000] "GET / HTTP/1.1" 200 512\n'
-    log.write_text(line)
-    said: list[str] = []
-    runner = Runner(
-        landing=landing, warehouse=tmp_path / "warehouse", raw_schema="weblogs_raw",
-        build=lambda: True, build_records_state=False, say=said.append,
-        limits=Limits(settle_seconds=0),
-    )  # fmt: skip
-
-    def build_while_the_log_grows() -> bool:
-        if runner.report.builds == 0:
-            with log.open("a") as growing:
-                growing.write(line)
-            # Until the watch has seen the write, so the test does not race its observer.
-            assert runner.files_changed.wait(60), "the watch saw no file event in 60 s"
-        return True
-
-    runner.build = build_while_the_log_grows
-    watching = threading.Thread(target=runner.run_watch, kwargs={"max_cycles": 2})
-    watching.start()
-    watching.join(timeout=120)
-    if watching.is_alive():
-        runner.stop.event.set()
-        watching.join(timeout=60)
-        pytest.fail(f"two cycles did not end in 120 s: {said}")
-    assert (runner.report.cycles, runner.report.lines, runner.report.builds) == (2, 2, 2), said
-    assert not [text for text in said if "waiting for files" in text], said
-
-
 def watched_log_runner(tmp_path: Path, said: list[str], **settings) -> tuple[object, Path]:
     """A Runner on a landing folder with one live log holding a line, builds as stubs."""
     from weblogs.runner import Runner
@@ -662,6 +625,26 @@ def watch_for(runner, cycles: int, said: list[str]) -> None:
         runner.stop.event.set()
         watching.join(timeout=60)
         pytest.fail(f"{cycles} cycles did not end in 120 s: {said}")
+
+
+def test_watch_lands_at_once_what_was_written_during_a_cycle(tmp_path: Path) -> None:
+    """Lines written while a cycle builds have waited a cycle already: the next cycle starts
+    at once, without the settling given to a burst that arrives while the watch is idle."""
+    said: list[str] = []
+    runner, log = watched_log_runner(tmp_path, said)
+
+    def build_while_the_log_grows() -> bool:
+        if runner.report.builds == 0:
+            with log.open("a") as growing:
+                growing.write(LIVE_LINE)
+            # Until the watch has seen the write, so the test does not race its observer.
+            assert runner.files_changed.wait(60), "the watch saw no file event in 60 s"
+        return True
+
+    runner.build = build_while_the_log_grows
+    watch_for(runner, 2, said)
+    assert (runner.report.cycles, runner.report.lines, runner.report.builds) == (2, 2, 2), said
+    assert not [text for text in said if "waiting for files" in text], said
 
 
 def test_watch_builds_the_first_paths_while_lines_arrive_and_the_rest_when_they_pause(
