@@ -322,7 +322,8 @@ class Runner:
                             time.sleep(quiet_seconds)
                         break
             if self.rest_behind_since is not None:
-                # Ended by its cycle count (tests) while the rest waited: built now.
+                # Stopped between cycles, or ended by its cycle count (tests), while the
+                # rest waited: built now.
                 with self.hold():
                     self._build_whole(self.bronze.committed_batch_id())
         finally:

@@ -167,8 +167,9 @@ def parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     run.add_argument(
         "--rest-within", type=duration, default=None, metavar="DURATION",
-        help="under --watch, network_filter's path builds for each micro-batch and the rest "
-        "of the project when files pause, or at the latest this long after (default: 30s)",
+        help="under --watch, while lines keep coming, each micro-batch builds network_filter's "
+        "path and the rest of the project waits until files pause, at most this long "
+        "(default: 30s)",
     )  # fmt: skip
     run.add_argument(
         "--max-cycles", type=positive_int, default=Trigger.max_cycles, help=argparse.SUPPRESS
