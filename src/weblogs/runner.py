@@ -115,14 +115,15 @@ class Runner:
     # Set by --watch when a file in the landing folder is written, cleared when a cycle
     # starts on it.
     files_changed: threading.Event = field(default_factory=threading.Event)
-    # Under --watch: a build of the build_first paths alone (weblogs.build.order), so that
-    # their tables show a micro-batch's lines after that part of a build: True if it built,
+    # Under --watch: a build of the build_first paths alone (weblogs.build.order), given the
+    # batches the cycle landed, so that their tables show a micro-batch's lines after that
+    # part of a build: True if it built,
     # False if it failed, None where it does not apply (a backlog built in slices). It is
     # used while lines keep coming (files were written during the cycle before, or since
     # this one started); the whole build follows once no files are waiting, or
     # `rest_within` seconds after the first such build at the latest. A file dropped into
     # an idle run is built whole at once, as before. None: every cycle builds it whole.
-    build_first: Callable[[], bool | None] | None = None
+    build_first: Callable[[tuple[int, ...]], bool | None] | None = None
     rest_within: float = 30.0
     # Whether files were written while the cycle before ran (set by run_watch).
     lines_flowing: bool = False
@@ -166,7 +167,7 @@ class Runner:
             return False
         started = time.monotonic()
         release_memory()
-        ok = self.build_first()
+        ok = self.build_first(landed)
         if ok is None:
             return False
         if not ok:

@@ -662,8 +662,8 @@ def test_watch_builds_the_first_paths_while_lines_arrive_and_the_rest_when_they_
             growing.write(LIVE_LINE)
         assert runner.files_changed.wait(60), "the watch saw no file event in 60 s"
 
-    def first_paths() -> bool:
-        builds.append(f"first {runner.report.batches[-1]}")
+    def first_paths(landed: tuple[int, ...]) -> bool:
+        builds.append(f"first {landed[-1]}")
         if len(builds) == 2:
             more_lines()  # still coming: the rest waits
         return True
@@ -693,7 +693,7 @@ def test_the_rest_is_built_within_its_bound_and_when_the_run_stops(tmp_path: Pat
     runner, log = watched_log_runner(tmp_path, said, rest_within=3.0)
     runner.lines_flowing = True  # as after a cycle that saw files written
 
-    def first_paths() -> bool:
+    def first_paths(landed: tuple[int, ...]) -> bool:
         builds.append("first")
         if builds.count("first") == 1:
             time.sleep(3.1)  # past the bound before the cycle asks
@@ -722,7 +722,7 @@ def test_a_cycle_builds_whole_when_the_first_paths_do_not_apply_or_fail(
     builds: list[str] = []
     runner, _ = watched_log_runner(tmp_path, said)
     runner.lines_flowing = True
-    runner.build_first = lambda: builds.append("first") or first_paths
+    runner.build_first = lambda landed: builds.append("first") or first_paths
     runner.build = lambda: builds.append("whole") or True
     watch_for(runner, 1, said)
     assert builds == ["first", "whole"] and runner.report.builds == 1, said

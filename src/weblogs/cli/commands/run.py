@@ -60,9 +60,11 @@ def run_landing(scope: Scope, options: RunOptions, command: str) -> int:
     def build() -> bool:
         return build_in_slices(scope, build_options, call, call) == 0
 
-    def build_first() -> bool | None:
-        # A backlog in slices is built whole, slice by slice, for the memory it bounds.
-        if builds_in_slices(scope, build_options):
+    def build_first(landed: tuple[int, ...]) -> bool | None:
+        # A backlog in slices is built whole, slice by slice, for the memory it bounds. The
+        # paths hold every batch before the cycle's, so one batch is never sliced: asking
+        # read the ledger (0.1 s a cycle) while the rest lagged behind.
+        if len(landed) > 1 and builds_in_slices(scope, build_options):
             return None
         first = [*build_options.dbt_args, *FIRST_PATHS]
         return call("build", first, scope.warehouse, target) == 0
