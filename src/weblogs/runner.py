@@ -33,6 +33,9 @@ from weblogs.ingest.offers import Limits, landing_offers
 
 # --watch waits for a burst of writes to end, at most this long after its first event.
 SETTLE_AT_MOST_SECONDS = 3.0
+# --watch's rest of the project waits behind the build_first paths at most this long
+# (--rest-within).
+REST_WITHIN_SECONDS = 30.0
 
 
 def release_memory() -> None:
@@ -124,7 +127,7 @@ class Runner:
     # `rest_within` seconds after the first such build at the latest. A file dropped into
     # an idle run is built whole at once, as before. None: every cycle builds it whole.
     build_first: Callable[[tuple[int, ...]], bool | None] | None = None
-    rest_within: float = 30.0
+    rest_within: float = REST_WITHIN_SECONDS
     # Whether files were written while the cycle before ran (set by run_watch).
     lines_flowing: bool = False
     # Since when (monotonic) builds of the first paths alone have left the rest behind, and

@@ -56,9 +56,6 @@ class BuildOptions:
         return cls(options.force, options.lines_per_build, list(options.dbt_args))
 
 
-REST_WITHIN_SECONDS = 30.0
-
-
 @dataclass(frozen=True)
 class Trigger:
     """When `weblogs run` starts a cycle: once (the default), every N seconds, or on arrival."""
@@ -68,7 +65,7 @@ class Trigger:
     # Stop after this many cycles (tests; None: until stopped).
     max_cycles: int | None = None
     # Under --watch, the longest the rest of the project waits behind the build_first paths
-    # while files keep arriving (weblogs.runner); None: REST_WITHIN_SECONDS.
+    # while files keep arriving; None: the runner's REST_WITHIN_SECONDS.
     rest_within: float | None = None
 
     @property

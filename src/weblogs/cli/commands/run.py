@@ -13,11 +13,11 @@ from weblogs.build.up_to_date import vars_only
 from weblogs.cli.builds import build_in_slices, builds_in_slices
 from weblogs.cli.dbt import nothing_to_build
 from weblogs.cli.dbt_child import ResidentBuilds, check_arguments, run_dbt_process
-from weblogs.cli.options import REST_WITHIN_SECONDS, RunOptions, Scope
+from weblogs.cli.options import RunOptions, Scope
 from weblogs.compaction import compact_warehouse
 from weblogs.errors import UsageError
 from weblogs.file_lock import hold_between_cycles
-from weblogs.runner import Runner, StopFlag
+from weblogs.runner import REST_WITHIN_SECONDS, Runner, StopFlag
 
 # For tests only, never a setting: set to a file's path, each cycle of `weblogs run` keeps
 # the warehouse's writer lock after its build until that file exists (or the run is told to
