@@ -10,17 +10,26 @@
         filters twice (traffic_by_window, the visitor marts) asked twice, a Spark query of
         0.3 to 1 s each. -#}
     {%- if flags.INTROSPECT is not sameas false and is_incremental() -%}
-        {#- `model` is this rendering's own copy of the node, so the value lives as long as
-            the rendering. -#}
-        {%- if 'weblogs_newest_merged_batch' not in model -%}
-            {%- do model.update({'weblogs_newest_merged_batch': run_query(
-                'select coalesce(max(ingest_batch_id), 0) from ' ~ this
-            ).columns[0].values()[0]}) -%}
-        {%- endif -%}
-        {{ batch_column }} > {{ model['weblogs_newest_merged_batch'] }}
+        {{ batch_column }} > {{ newest_merged_batch() }}
     {%- else -%}
         true
     {%- endif -%}
+{% endmacro %}
+
+
+{% macro newest_merged_batch(known=none) %}
+    {#- The newest ingest batch the incremental model holds, asked once per rendering of the
+        model; `known`: the value, read with other facts of the table by the caller. `model`
+        is this rendering's own copy of the node, so the value lives as long as the
+        rendering. -#}
+    {%- if known is not none -%}
+        {%- do model.update({'weblogs_newest_merged_batch': known}) -%}
+    {%- elif 'weblogs_newest_merged_batch' not in model -%}
+        {%- do model.update({'weblogs_newest_merged_batch': run_query(
+            'select coalesce(max(ingest_batch_id), 0) from ' ~ this
+        ).columns[0].values()[0]}) -%}
+    {%- endif -%}
+    {{ return(model['weblogs_newest_merged_batch']) }}
 {% endmacro %}
 
 

@@ -13,9 +13,8 @@
 {%- set incremental_run = reads_stored_rows() -%}
 {%- set oldest_window_epoch = none -%}
 {%- if incremental_run -%}
-    {{ check_stored_window_length(this) }}
     {%- set oldest_window_epoch = oldest_recomputed_window_epoch(
-        ref('int_access_requests_deduplicated')
+        ref('int_access_requests_deduplicated'), stored_windows(this)
     ) -%}
 {%- endif %}
 
