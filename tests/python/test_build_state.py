@@ -85,6 +85,23 @@ def test_the_warehouse_is_built_through_its_lowest_mark(tmp_path: Path) -> None:
     assert through == 3 == build_state.built_through(tmp_path)
 
 
+def test_the_unit_tested_record_holds_one_project_and_outlives_new_marks(tmp_path: Path) -> None:
+    assert not build_state.unit_tests_passed(tmp_path, "a")
+    build_state.record_unit_tests_passed(tmp_path, "a")
+    assert build_state.unit_tests_passed(tmp_path, "a")
+    assert not build_state.unit_tests_passed(tmp_path, "b")
+    # No fingerprint (an engine without build state, a full check) is never unit tested.
+    build_state.record_unit_tests_passed(tmp_path, "")
+    assert not build_state.unit_tests_passed(tmp_path, "")
+    build_state.record_invocation(tmp_path, BRONZE, models(), Invocation(ALL_OK), lambda model: 3)
+    build_state.reset_marks(tmp_path, ["w.mart"])
+    assert build_state.unit_tests_passed(tmp_path, "a")
+    assert build_state.built_through(tmp_path) == 0
+    build_state.record_unit_tests_passed(tmp_path, "b")
+    assert build_state.unit_tests_passed(tmp_path, "b")
+    assert not build_state.unit_tests_passed(tmp_path, "a")
+
+
 def models_line(project: Project) -> str:
     status = project.weblogs("status").stdout
     return next(line for line in status.splitlines() if line.startswith("models built"))

@@ -31,7 +31,13 @@ Two more records make later builds pay only for what is new:
 - built from (a fingerprint and the Delta version of every source table at the start): the
   last invocation was a complete, successful `dbt build` of the project. Any other
   invocation that may write (run, seed, a selection, a failed build) drops it. While it
-  holds, and the sources and the project are unchanged, a build has nothing to do.
+  holds, and the sources and the project are unchanged, a build has nothing to do;
+- unit tested (a fingerprint): every unit test of the project passed on this warehouse's
+  engine with the project as it was then. A unit test checks a model's SQL on the rows it
+  gives, never the warehouse's, so it can fail again only when the project (or an engine
+  version it covers) changes: `weblogs build` and `weblogs run` leave them out while the
+  fingerprint is the same (on Spark the unit test held up the staging model 9 s of a +1%
+  build).
 """
 
 from __future__ import annotations
@@ -63,7 +69,7 @@ PASSED = ("pass", "warn")
 # Resource types every one of which a complete build runs.
 BUILT_TYPES = ("model", "seed", "snapshot", "test")
 # Parts of the state a change of the marks alone keeps.
-KEPT = ("tested", "built_from", "last_invocation")
+KEPT = ("tested", "built_from", "last_invocation", "unit_tested")
 
 
 @dataclass(frozen=True)
@@ -325,6 +331,21 @@ def tested_through(warehouse: Path, fingerprint: str) -> int:
     if not fingerprint or tested.get("fingerprint") != fingerprint:
         return 0
     return int(tested.get("through_batch", 0))
+
+
+def unit_tests_passed(warehouse: Path, fingerprint: str) -> bool:
+    """Whether every unit test of the project passed here with the project as it is now."""
+    record = _read(warehouse).get("unit_tested") or {}
+    return bool(fingerprint) and record.get("fingerprint") == fingerprint
+
+
+def record_unit_tests_passed(warehouse: Path, fingerprint: str) -> None:
+    """After an invocation that ran every unit test of the project, all passing."""
+    state = _read(warehouse)
+    if not fingerprint or (state.get("unit_tested") or {}).get("fingerprint") == fingerprint:
+        return
+    state["unit_tested"] = {"fingerprint": fingerprint}
+    write_atomically(_path(warehouse), json.dumps(state, indent=1, sort_keys=True))
 
 
 def built_from(warehouse: Path) -> tuple[str, dict[str, int]] | None:

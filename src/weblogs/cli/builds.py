@@ -10,6 +10,7 @@ from pathlib import Path
 from weblogs.build import state as build_state
 from weblogs.build.slices import lines_by_batch, slice_ceilings
 from weblogs.build.up_to_date import vars_only
+from weblogs.cli.dbt import SKIP_UNIT_TESTS
 from weblogs.cli.options import BuildOptions, Scope
 from weblogs.targets import Target
 
@@ -25,8 +26,9 @@ def build_in_slices(scope: Scope, options: BuildOptions, call: DbtCall, call_sli
     kept between slices of 16M lines grew from 0.75 GiB after the first to 1.9 GiB after
     the fourth)."""
     built_through, batch_lines, ceilings = _slices(scope, options)
+    args = [*options.dbt_args, *(SKIP_UNIT_TESTS if options.skip_unit_tests else [])]
     if len(ceilings) <= 1:
-        return call("build", options.dbt_args, scope.warehouse, scope.target)
+        return call("build", args, scope.warehouse, scope.target)
     first = built_through + 1
     for number, ceiling in enumerate(ceilings, 1):
         lines = sum(count for batch, count in batch_lines.items() if first <= batch <= ceiling)
@@ -36,7 +38,7 @@ def build_in_slices(scope: Scope, options: BuildOptions, call: DbtCall, call_sli
         )
         os.environ[build_state.BATCH_CEILING_ENV] = build_state.batch_ceiling_value(ceiling)
         try:
-            status = call_slice("build", options.dbt_args, scope.warehouse, scope.target)
+            status = call_slice("build", args, scope.warehouse, scope.target)
         finally:
             os.environ.pop(build_state.BATCH_CEILING_ENV, None)
         if status != 0:

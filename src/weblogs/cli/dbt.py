@@ -64,6 +64,29 @@ def dbt_environment(warehouse: Path) -> None:
     os.environ.setdefault(spark_server.PORT_ENV, str(port))
 
 
+# dbt build without the unit tests: the warehouse records that they passed with the project
+# as it is (weblogs.build.state, "unit tested").
+SKIP_UNIT_TESTS = ["--exclude-resource-type", "unit_test"]
+UNIT_TESTS_LEFT_OUT = (
+    "unit tests passed with this project before: left out until it changes "
+    "(`--vars '{full_check: true}'` runs them)"
+)
+
+
+def unit_tests_fingerprint(warehouse: Path, target: Target, dbt_args: list[str]) -> str:
+    """The project's fingerprint for the build state's unit tested record, when a build
+    with `dbt_args` runs every unit test of the project: --vars at most, and no full check
+    (which runs them whatever the record says); '' otherwise, and on an engine that keeps
+    no build state."""
+    from weblogs.build.up_to_date import vars_only
+
+    cli_vars = vars_only(dbt_args)
+    if not target.engine.records_build_state or cli_vars is None or cli_vars.get("full_check"):
+        return ""
+    dbt_environment(warehouse)
+    return project_fingerprint(target, cli_vars)
+
+
 def nothing_to_build(warehouse: Path, raw_schema: str, target: Target, dbt_args: list[str]):
     """One line saying that a build would have nothing to do (weblogs.build.up_to_date), or
     None: always None on an engine where weblogs cannot tell, and with dbt arguments besides

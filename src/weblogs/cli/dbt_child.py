@@ -40,10 +40,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from weblogs.build import state as build_state
 from weblogs.build.order import without_first_paths
 from weblogs.build.state import BATCH_CEILING_ENV
 from weblogs.build.up_to_date import vars_only
 from weblogs.cli.dbt import (
+    SKIP_UNIT_TESTS,
+    UNIT_TESTS_LEFT_OUT,
     call_dbt,
     dbt_environment,
     first_line,
@@ -84,8 +87,8 @@ RESIDENT_MAX_BUILDS = 200
 STAY, LAST, LEAVE = "stay", "last", "leave"
 # A unit test checks a model's SQL on the rows it gives, never on the warehouse's: it can
 # fail again only if the project changes, which a resident child sees (it parses again,
-# and the builds on the new parse run the unit tests again).
-SKIP_UNIT_TESTS = ["--exclude-resource-type", "unit_test"]
+# and the builds on the new parse run the unit tests again). The warehouse records it too
+# (weblogs.build.state), so a run after a build where they passed leaves them out at once.
 UNIT_TESTED = "unit tests passed: the run's next builds leave them out until the project changes"
 
 
@@ -598,6 +601,15 @@ class Resident:
             self.parsed = parsed = parse_ahead(self.spec, self.inherited)
             manifest = parsed.manifest_for(order["args"]) if parsed else None
         args = order["args"]
+        recorded = self._recorded_fingerprint(parsed)
+        if (
+            manifest is not None
+            and parsed is not self.unit_tested
+            and build_state.unit_tests_passed(warehouse_path(), recorded)
+        ):
+            # They passed with this project in an earlier build on the warehouse.
+            self.unit_tested = parsed
+            print(UNIT_TESTS_LEFT_OUT, flush=True)
         unit_tested = manifest is not None and parsed is self.unit_tested
         if unit_tested:
             args = [*args, *SKIP_UNIT_TESTS]
@@ -611,7 +623,15 @@ class Resident:
         ):
             self.unit_tested = parsed
             print(UNIT_TESTED, flush=True)
+            build_state.record_unit_tests_passed(warehouse_path(), recorded)
         return status
+
+    def _recorded_fingerprint(self, parsed: Parsed | None) -> str:
+        """The parse's fingerprint for the warehouse's unit tested record ('' where it keeps
+        none, or for a full check, which runs them)."""
+        if parsed is None or not parsed.target.engine.records_build_state:
+            return ""
+        return "" if parsed.cli_vars.get("full_check") else parsed.fingerprint
 
     def stays(self, status: int) -> str:
         """After a build: STAY, LAST or LEAVE (see verdict)."""

@@ -50,6 +50,8 @@ class BuildOptions:
     lines_per_build: int = DEFAULT_LINES_PER_BUILD
     # Further arguments for dbt build.
     dbt_args: list[str] = field(default_factory=list)
+    # Leave the unit tests out (they passed with the project as it is).
+    skip_unit_tests: bool = False
 
     @classmethod
     def of(cls, options: argparse.Namespace) -> BuildOptions:
