@@ -21,6 +21,7 @@ from test_pipeline import LOW_COVERAGE, count, scalar_rows
 from conftest import BIN_DIR, Project
 from weblogs.bronze.delta import raw_table_path
 from weblogs.build.state import built_through
+from weblogs.cli.dbt import UNIT_TESTS_LEFT_OUT
 from weblogs.cli.dbt_child import UNIT_TESTED
 from weblogs.file_lock import RunLockedError, run_lock
 from weblogs.generate import write_log
@@ -321,6 +322,28 @@ def test_builds_run_on_the_parse_made_while_waiting_until_the_project_changes(
     builds = output.split("Running with dbt=")[1:]
     assert ["START unit_test " in build for build in builds] == [True, False, True], output
     assert output.count(UNIT_TESTED) == 2
+
+
+@pytest.mark.e2e
+def test_a_run_after_a_build_that_passed_the_unit_tests_leaves_them_out(
+    project: Project, tmp_path: Path
+) -> None:
+    """The warehouse records that the unit tests passed with the project as it is: the first
+    build of a run after `weblogs build` leaves them out, and says why."""
+    project.weblogs("ingest", str(write_log(tmp_path / "first.log", 300, seed=29)))
+    assert "START unit_test " in project.weblogs("build", "--vars", LOW_COVERAGE).stdout
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    process = start_run(project, landing, "--every", "1s")
+    try:
+        write_log(landing / "second.log", 300, seed=31)
+        wait_until(lambda: built(project, "second.log"), process, "second.log built")
+    finally:
+        output = stop_run(process)
+    assert process.returncode == 0, output
+    assert UNIT_TESTS_LEFT_OUT in output
+    assert "START unit_test " not in output
+    assert "Done. PASS=" in output
 
 
 PICKLED_PARSE = """
